@@ -1,0 +1,83 @@
+"""Change requests, decisions and executed actions: the messages of the trust seam, shared by pipelines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from contracts.envelope import Contract
+from contracts.invoice_followup import FollowUpDrafted
+
+
+class ActionKind(StrEnum):
+    SEND_FOLLOWUP_EMAIL = "send_followup_email"
+    POST_CRM_NOTE = "post_crm_note"
+    CHANGE_BANK_DETAILS = "change_bank_details"
+    FILE_TAX_RETURN = "file_tax_return"
+    SUBMIT_PAYROLL = "submit_payroll"
+    CHANGE_POLICY = "change_policy"
+    CHANGE_RULES = "change_rules"
+
+
+class Route(StrEnum):
+    AUTO = "auto"
+    HUMAN = "human"
+    NEVER = "never"
+    SHADOW = "shadow"
+
+
+class ApprovalLink(Contract):
+    """A signed, expiring link for one approver; the approval_requested topic is readable by the notifier only."""
+
+    approver: str
+    url: str
+
+
+class ApprovalRequested(Contract):
+    request_id: str
+    action: ActionKind
+    entity_id: str
+    amount: Decimal
+    currency: str
+    route: Route
+    approver_role: str | None
+    requested_by: str
+    policy_version: str
+    policy_hash: str
+    summary: str
+    draft: FollowUpDrafted
+    expires_at: datetime
+    links: tuple[ApprovalLink, ...] = ()
+
+
+class Decision(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REFUSED = "refused"
+    SHADOWED = "shadowed"
+
+
+class ApprovalDecided(Contract):
+    request_id: str
+    decision: Decision
+    decided_by: str
+    reason: str
+    request: ApprovalRequested
+
+
+class ActionStatus(StrEnum):
+    EXECUTED = "executed"
+    ALREADY_DONE = "already_done"
+    RECORDED_ONLY = "recorded_only"
+    NOT_EXECUTED = "not_executed"
+
+
+class ActionExecuted(Contract):
+    request_id: str
+    action: ActionKind
+    entity_id: str
+    status: ActionStatus
+    idempotency_key: str
+    detail: str
+    executed_at: datetime

@@ -1,0 +1,65 @@
+"""The one envelope every Seamline message travels in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Generic, TypeVar
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Contract(BaseModel):
+    """Base for every message body: immutable, no unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Pipeline(StrEnum):
+    INVOICE_FOLLOWUP = "invoice_followup"
+    CASH_PLANNING = "cash_planning"
+    CONTRACT_REVIEW = "contract_review"
+    AP_MATCHING = "ap_matching"
+
+
+P = TypeVar("P", bound=Contract)
+Q = TypeVar("Q", bound=Contract)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Envelope(Contract, Generic[P]):
+    event_id: UUID = Field(default_factory=uuid4)
+    event_type: str
+    schema_version: int = 1
+    occurred_at: datetime = Field(default_factory=_now)
+    correlation_id: UUID
+    causation_id: UUID | None = None
+    pipeline: Pipeline
+    tenant: str
+    payload: P
+
+    @classmethod
+    def start(cls, payload: P, *, pipeline: Pipeline, tenant: str) -> Envelope[P]:
+        """The first message of a pipeline run: a new correlation id."""
+        return Envelope[type(payload)](  # type: ignore[misc]
+            event_type=type(payload).__name__,
+            correlation_id=uuid4(),
+            pipeline=pipeline,
+            tenant=tenant,
+            payload=payload,
+        )
+
+    def follow(self, payload: Q) -> Envelope[Q]:
+        """A message caused by this one: same run, same tenant, causation = this event."""
+        return Envelope[type(payload)](  # type: ignore[misc]
+            event_type=type(payload).__name__,
+            correlation_id=self.correlation_id,
+            causation_id=self.event_id,
+            pipeline=self.pipeline,
+            tenant=self.tenant,
+            payload=payload,
+        )

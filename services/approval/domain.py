@@ -1,0 +1,124 @@
+"""The trust seam's rules: policy as code, routing, and who may decide. Pure."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.approval import ActionKind, ApprovalRequested, Route
+from contracts.envelope import Pipeline
+from contracts.invoice_followup import FollowUpDrafted
+from shared.errors import PolicyRefused
+from shared.idempotency import idempotency_key
+
+NEVER_AUTOMATED = frozenset(
+    {
+        ActionKind.CHANGE_BANK_DETAILS,
+        ActionKind.FILE_TAX_RETURN,
+        ActionKind.SUBMIT_PAYROLL,
+        ActionKind.CHANGE_POLICY,
+        ActionKind.CHANGE_RULES,
+    }
+)
+
+
+class _Policy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ActionPolicy(_Policy):
+    approver_role: str
+    auto_below: Decimal | None = None
+
+
+class PipelinePolicy(_Policy):
+    read_only: bool = True
+    link_ttl_hours: int = Field(default=72, ge=1, le=24 * 14)
+    actions: dict[ActionKind, ActionPolicy] = {}
+
+
+class TenantPolicy(_Policy):
+    tenant: str
+    version: str
+    requesters_cannot_approve: bool = True
+    never_automated: frozenset[ActionKind] = NEVER_AUTOMATED
+    approvers: dict[str, tuple[str, ...]] = {}
+    pipelines: dict[Pipeline, PipelinePolicy] = {}
+
+    def for_pipeline(self, pipeline: Pipeline) -> PipelinePolicy:
+        """A pipeline the policy does not name runs read-only."""
+        return self.pipelines.get(pipeline, PipelinePolicy())
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    policy: TenantPolicy
+    sha256: str
+
+
+def parse_policy(text: str) -> LoadedPolicy:
+    policy = TenantPolicy.model_validate(yaml.safe_load(text))
+    # The never-automated list can grow in a tenant's file but never shrink below the built-in one.
+    policy = policy.model_copy(update={"never_automated": policy.never_automated | NEVER_AUTOMATED})
+    return LoadedPolicy(policy, hashlib.sha256(text.encode()).hexdigest())
+
+
+def route(policy: TenantPolicy, pipeline: Pipeline, action: ActionKind, amount: Decimal) -> tuple[Route, str | None]:
+    if action in policy.never_automated:
+        return Route.NEVER, None
+    pipeline_policy = policy.for_pipeline(pipeline)
+    rule = pipeline_policy.actions.get(action)
+    if rule is None:
+        return Route.NEVER, None
+    if pipeline_policy.read_only:
+        return Route.SHADOW, rule.approver_role
+    if rule.auto_below is not None and amount < rule.auto_below:
+        return Route.AUTO, None
+    return Route.HUMAN, rule.approver_role
+
+
+def followup_request(
+    drafted: FollowUpDrafted, tenant: str, pipeline: Pipeline, loaded: LoadedPolicy, now: datetime
+) -> ApprovalRequested:
+    """One request per invoice, stage and scan date: a rerun of the same scan asks again for nothing."""
+    facts = drafted.facts
+    action = ActionKind.SEND_FOLLOWUP_EMAIL
+    chosen, role = route(loaded.policy, pipeline, action, facts.amount_due)
+    ttl = timedelta(hours=loaded.policy.for_pipeline(pipeline).link_ttl_hours)
+    return ApprovalRequested(
+        request_id=idempotency_key(tenant, pipeline.value, action.value, facts.invoice_id, facts.as_of.isoformat()),
+        action=action,
+        entity_id=facts.invoice_id,
+        amount=facts.amount_due,
+        currency=facts.currency,
+        route=chosen,
+        approver_role=role,
+        requested_by=f"seamline:{pipeline.value}",
+        policy_version=loaded.policy.version,
+        policy_hash=loaded.sha256,
+        summary=(
+            f"Send a {facts.stage.value} follow-up to {facts.customer_name} <{facts.customer_email}> for invoice "
+            f"{facts.invoice_number}: {facts.currency} {facts.amount_due}, {facts.days_overdue} days overdue."
+        ),
+        draft=drafted,
+        expires_at=now + ttl,
+    )
+
+
+def check_decider(request: ApprovalRequested, decider: str, policy: TenantPolicy, now: datetime) -> None:
+    """Raise PolicyRefused unless `decider` may decide this request now."""
+    if request.action in policy.never_automated:
+        raise PolicyRefused(f"{request.action.value} is never automated, even with an approval")
+    if request.route is not Route.HUMAN or request.approver_role is None:
+        raise PolicyRefused(f"request routed {request.route.value}: no human decision is taken")
+    if now >= request.expires_at:
+        raise PolicyRefused("approval request has expired")
+    if decider not in policy.approvers.get(request.approver_role, ()):
+        raise PolicyRefused(f"{decider} does not hold the {request.approver_role} role")
+    if policy.requesters_cannot_approve and decider == request.requested_by:
+        raise PolicyRefused("a requester cannot approve their own request")

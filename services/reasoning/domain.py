@@ -1,0 +1,136 @@
+"""What the drafter may see, the grounding check every draft must pass, and what a draft cost. Pure."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from contracts.invoice_followup import FollowUpDue
+from shared.errors import DraftRefused
+
+MILLION = Decimal(1_000_000)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    prompt_id: str
+    version: str
+    system: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    subject: str
+    body: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
+
+def prompt_facts(due: FollowUpDue, sender_name: str) -> dict[str, str | int | None]:
+    """Only the fields a follow-up needs: no email address, no customer id, no payment rows."""
+    return {
+        "invoice_number": due.invoice_number,
+        "customer_name": due.customer_name,
+        "amount_due": str(due.amount_due),
+        "currency": due.currency,
+        "due_date": due.due_date.isoformat(),
+        "days_overdue": due.days_overdue,
+        "stage": due.stage.value,
+        "average_days_to_pay": None if due.average_days_to_pay is None else str(due.average_days_to_pay),
+        "broken_promise_date": due.broken_promise_on.isoformat() if due.broken_promise_on else None,
+        "sender_name": sender_name,
+    }
+
+
+_DATE_WORDS = re.compile(
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b"
+)
+_ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?%?")
+
+
+def _as_decimal(token: str) -> Decimal | None:
+    try:
+        return Decimal(token.rstrip("%").replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def check_grounding(text: str, due: FollowUpDue, sender_name: str) -> None:
+    """Every figure in the draft must be one of the facts, and the invoice number and amount must appear.
+
+    Dates are compared as dates (ISO or "March 5, 2026"), numbers as Decimals; anything else is refused.
+    """
+    allowed_dates = {due.due_date, due.as_of} | ({due.broken_promise_on} if due.broken_promise_on else set())
+    allowed_numbers = {due.amount_due, Decimal(due.days_overdue), Decimal(due.late_invoices_paid)}
+    if due.average_days_to_pay is not None:
+        allowed_numbers.add(due.average_days_to_pay)
+    masked = text.replace(due.invoice_number, " ")
+    for name in (due.customer_name, sender_name):
+        masked = masked.replace(name, " ")
+    if due.invoice_number not in text:
+        raise DraftRefused(f"draft does not mention invoice {due.invoice_number}")
+    for match in _DATE_WORDS.finditer(masked):
+        cleaned = re.sub(r"(st|nd|rd|th),?", "", match.group()).replace(",", "").replace(".", "")
+        parsed = _parse_words_date(cleaned)
+        if parsed not in allowed_dates:
+            raise DraftRefused(f"draft names a date that is not a fact: {match.group()!r}")
+    masked = _DATE_WORDS.sub(" ", masked)
+    for match in _ISO_DATE.finditer(masked):
+        if date.fromisoformat(match.group()) not in allowed_dates:
+            raise DraftRefused(f"draft names a date that is not a fact: {match.group()!r}")
+    masked = _ISO_DATE.sub(" ", masked)
+    amounts_seen = set()
+    for match in _NUMBER.finditer(masked):
+        value = _as_decimal(match.group())
+        if value is None or value not in allowed_numbers:
+            raise DraftRefused(f"draft names a figure that is not a fact: {match.group()!r}")
+        amounts_seen.add(value)
+    if due.amount_due not in amounts_seen:
+        raise DraftRefused(f"draft does not state the amount due {due.amount_due}")
+
+
+def _parse_words_date(text: str) -> date | None:
+    parts = text.split()
+    for fmt in ("%B %d %Y", "%b %d %Y"):
+        try:
+            return datetime.strptime(" ".join(parts), fmt).date()  # noqa: DTZ007 - a calendar date, no zone
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass(frozen=True)
+class Price:
+    """US dollars per million tokens."""
+
+    input: Decimal
+    output: Decimal
+    cache_write: Decimal
+    cache_read: Decimal
+
+
+PRICES: dict[str, Price] = {
+    "claude-sonnet-4-5": Price(Decimal(3), Decimal(15), Decimal("3.75"), Decimal("0.30")),
+    "claude-haiku-4-5": Price(Decimal(1), Decimal(5), Decimal("1.25"), Decimal("0.10")),
+    "claude-opus-4-1": Price(Decimal(15), Decimal(75), Decimal("18.75"), Decimal("1.50")),
+    "offline-drafter": Price(Decimal(0), Decimal(0), Decimal(0), Decimal(0)),
+}
+
+
+def cost_usd(draft: Draft) -> Decimal:
+    price = PRICES.get(draft.model) or next(
+        (p for name, p in PRICES.items() if draft.model.startswith(name)), PRICES["claude-sonnet-4-5"]
+    )
+    total = (
+        draft.input_tokens * price.input
+        + draft.output_tokens * price.output
+        + draft.cache_write_tokens * price.cache_write
+        + draft.cache_read_tokens * price.cache_read
+    ) / MILLION
+    return total.quantize(Decimal("0.000001"))

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from faststream.kafka import KafkaRouter
+
+from contracts.approval import ActionExecuted, ActionKind, ActionStatus
+from contracts.envelope import Envelope, Pipeline
+from contracts.invoice_followup import FollowUpDue, InvoiceValidated
+from contracts.topics import InvoiceFollowup
+from services.rules.bootstrap import RulesDeps
+from services.rules.domain import decide
+
+
+def build_router(deps: RulesDeps, pipelines: Collection[Pipeline]) -> KafkaRouter:
+    router = KafkaRouter()
+    kernel = deps.kernel
+    if Pipeline.INVOICE_FOLLOWUP in pipelines:
+        pipeline = Pipeline.INVOICE_FOLLOWUP
+
+        @router.subscriber(InvoiceFollowup.VALIDATED, **kernel.subscriber_options(pipeline))
+        async def on_invoice_validated(msg: Envelope[InvoiceValidated]) -> None:
+            invoice = msg.payload
+            last = await deps.contacts.last_contacted(msg.tenant, invoice.invoice_id)
+            outcome = decide(invoice, last, deps.dunning)
+            if isinstance(outcome, FollowUpDue):
+                topic, result = InvoiceFollowup.DECIDED, "follow_up"
+            else:
+                topic, result = InvoiceFollowup.SKIPPED, f"skip:{outcome.reason.value}"
+            await kernel.publisher.publish(topic, msg.follow(outcome), key=invoice.invoice_id)
+            await kernel.audit.write(msg, "decide", result)
+
+        @router.subscriber(InvoiceFollowup.ACTIONS, **kernel.subscriber_options(pipeline, "contacts"))
+        async def on_action_executed(msg: Envelope[ActionExecuted]) -> None:
+            action = msg.payload
+            sent = action.status in (ActionStatus.EXECUTED, ActionStatus.ALREADY_DONE)
+            if action.action is ActionKind.SEND_FOLLOWUP_EMAIL and sent:
+                await deps.contacts.record_contact(msg.tenant, action.entity_id, action.executed_at.date())
+
+    return router
