@@ -28,6 +28,7 @@ class ServiceRuntime:
     broker: KafkaBroker
     http_port: int
     routes: Sequence[BaseRoute] = ()
+    before_start: list[Hook] = field(default_factory=list)
     on_start: list[Hook] = field(default_factory=list)
     on_stop: list[Hook] = field(default_factory=list)
     started: bool = False
@@ -43,7 +44,9 @@ class ServiceRuntime:
 
 
 async def serve(runtime: ServiceRuntime, host: str) -> None:
-    """Start the broker and hooks, serve HTTP until SIGTERM/SIGINT, then stop in reverse order."""
+    """Run start-up hooks, start the broker, serve HTTP until SIGTERM/SIGINT, then stop in reverse order."""
+    for hook in runtime.before_start:
+        await hook()
     await runtime.broker.start()
     for hook in runtime.on_start:
         await hook()

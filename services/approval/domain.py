@@ -102,7 +102,7 @@ def followup_request(
         policy_version=loaded.policy.version,
         policy_hash=loaded.sha256,
         summary=(
-            f"Send a {facts.stage.value} follow-up to {facts.customer_name} <{facts.customer_email}> for invoice "
+            f"Send the {facts.stage.value} follow-up to {facts.customer_name} <{facts.customer_email}> for invoice "
             f"{facts.invoice_number}: {facts.currency} {facts.amount_due}, {facts.days_overdue} days overdue."
         ),
         draft=drafted,
@@ -122,3 +122,38 @@ def check_decider(request: ApprovalRequested, decider: str, policy: TenantPolicy
         raise PolicyRefused(f"{decider} does not hold the {request.approver_role} role")
     if policy.requesters_cannot_approve and decider == request.requested_by:
         raise PolicyRefused("a requester cannot approve their own request")
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    """One side effect an approved request leads to; `key` makes it run once however often it is planned."""
+
+    action: ActionKind
+    key: str
+    to: str = ""
+    subject: str = ""
+    body: str = ""
+
+
+def plan_actions(request: ApprovalRequested) -> tuple[PlannedAction, ...]:
+    """An approved follow-up is one email to the customer and one CRM note recording it."""
+    if request.action in NEVER_AUTOMATED:
+        raise PolicyRefused(f"{request.action.value} is never automated, even with an approval")
+    draft = request.draft
+    facts = draft.facts
+    note = (
+        f"Follow-up ({facts.stage.value}) sent to {facts.customer_email} for invoice {facts.invoice_number}: "
+        f"{facts.currency} {facts.amount_due}, {facts.days_overdue} days overdue. Subject: {draft.subject}"
+    )
+    return (
+        PlannedAction(
+            ActionKind.SEND_FOLLOWUP_EMAIL,
+            idempotency_key(request.request_id, ActionKind.SEND_FOLLOWUP_EMAIL.value),
+            to=facts.customer_email,
+            subject=draft.subject,
+            body=draft.body,
+        ),
+        PlannedAction(
+            ActionKind.POST_CRM_NOTE, idempotency_key(request.request_id, ActionKind.POST_CRM_NOTE.value), body=note
+        ),
+    )

@@ -1,0 +1,118 @@
+"""In-memory state of the QuickBooks Online sandbox: company data, OAuth tokens, injected faults."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+DEFAULT_REALM_ID = "9341453000000000"
+DEFAULT_CLIENT_ID = "sandbox-client-id"
+# Well-known sandbox credentials, published so local clients can be configured with them.
+DEFAULT_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105
+SEED_REFRESH_TOKEN = "sandbox-refresh-token"  # noqa: S105
+REFRESH_TOKEN_TTL = 8_726_400
+
+FaultMode = Literal["none", "429", "500", "timeout"]
+EntityKind = Literal["Invoice", "Customer", "Payment"]
+
+
+@dataclass
+class TokenStore:
+    client_id: str = DEFAULT_CLIENT_ID
+    client_secret: str = DEFAULT_CLIENT_SECRET
+    access_token_ttl: float = 3600
+    clock: Callable[[], float] = time.time
+    # Every refresh token ever issued stays valid so a client restarted with an older
+    # token keeps working, as Intuit tolerates for a while after rotation.
+    refresh_tokens: set[str] = field(default_factory=lambda: {SEED_REFRESH_TOKEN})
+    access_tokens: dict[str, float] = field(default_factory=dict)
+
+    def refresh(self, refresh_token: str) -> tuple[str, str] | None:
+        """Return (access_token, new_refresh_token), or None if the refresh token is unknown."""
+        if refresh_token not in self.refresh_tokens:
+            return None
+        access = "sbx-at-" + secrets.token_urlsafe(24)
+        rotated = "sbx-rt-" + secrets.token_urlsafe(24)
+        self.access_tokens[access] = self.clock() + self.access_token_ttl
+        self.refresh_tokens.add(rotated)
+        return access, rotated
+
+    def is_valid_access_token(self, token: str) -> bool:
+        expiry = self.access_tokens.get(token)
+        return expiry is not None and self.clock() < expiry
+
+
+@dataclass
+class FaultPlan:
+    mode: FaultMode = "none"
+    remaining: int | None = None
+    retry_after: int = 1
+    delay: float = 5.0
+
+    def take(self) -> FaultMode:
+        """The fault to apply to the next API request, consuming one from the budget."""
+        if self.mode == "none":
+            return "none"
+        mode = self.mode
+        if self.remaining is not None:
+            self.remaining -= 1
+            if self.remaining <= 0:
+                self.mode, self.remaining = "none", None
+        return mode
+
+
+@dataclass
+class RequestLog:
+    by_kind: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+    by_kind_status: Counter[str] = field(default_factory=Counter)
+
+    def record(self, kind: str, status: int) -> None:
+        self.by_kind[kind] += 1
+        self.by_status[str(status)] += 1
+        self.by_kind_status[f"{kind}:{status}"] += 1
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "total": sum(self.by_kind.values()),
+            "by_kind": dict(self.by_kind),
+            "by_status": dict(self.by_status),
+            "by_kind_status": dict(self.by_kind_status),
+        }
+
+
+@dataclass
+class QboState:
+    realm_id: str = DEFAULT_REALM_ID
+    tokens: TokenStore = field(default_factory=TokenStore)
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    requests: RequestLog = field(default_factory=RequestLog)
+    invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    payments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def table(self, entity: EntityKind) -> dict[str, dict[str, Any]]:
+        return {"Invoice": self.invoices, "Customer": self.customers, "Payment": self.payments}[entity]
+
+    def insert(self, entity: EntityKind, record: dict[str, Any]) -> dict[str, Any]:
+        """Store `record` as-is, assigning the next numeric Id when it has none."""
+        table = self.table(entity)
+        if "Id" not in record:
+            numeric = [int(k) for k in table if k.isdigit()]
+            record["Id"] = str(max(numeric, default=0) + 1)
+        record.setdefault("SyncToken", "0")
+        table[str(record["Id"])] = record
+        return record
+
+    def records_in_id_order(self, entity: EntityKind) -> list[dict[str, Any]]:
+        table = self.table(entity)
+
+        def by_id(key: str) -> tuple[int, int, str]:
+            return (0, int(key), "") if key.isdigit() else (1, 0, key)
+
+        return [table[k] for k in sorted(table, key=by_id)]

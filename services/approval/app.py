@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from contracts.envelope import Pipeline
+from services.approval.bootstrap import build_deps
+from services.approval.handlers import build_router
+from services.approval.rebuild import rebuild_if_lost
+from services.approval.settings import ApprovalSettings
+from services.approval.web import build_routes
+from shared.kernel import build_kernel
+from shared.runtime import ServiceRuntime
+from shared.settings import KernelSettings
+
+
+def create_app(pipelines: Collection[Pipeline]) -> ServiceRuntime:
+    settings = ApprovalSettings()  # type: ignore[call-arg]  # secrets come from the environment
+    kernel = build_kernel("approval", KernelSettings())
+    deps = build_deps(kernel, settings)
+    kernel.broker.include_router(build_router(deps, pipelines))
+    runtime = ServiceRuntime("approval", kernel.broker, settings.http_port, routes=build_routes(deps))
+
+    async def rebuild() -> None:
+        await rebuild_if_lost(deps, kernel.redis())
+
+    runtime.before_start.append(rebuild)
+    return runtime

@@ -1,0 +1,83 @@
+"""Picks the approval service's adapters and loads each tenant's policy once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from services.approval.adapters.hubspot_notes import HubSpotCrmNotes
+from services.approval.adapters.links import LinkSigner
+from services.approval.adapters.redis_store import RedisApprovalStore
+from services.approval.adapters.smtp_mailer import SmtpMailer
+from services.approval.domain import LoadedPolicy, parse_policy
+from services.approval.executor import ActionExecutor
+from services.approval.ports import ApprovalStore, CrmNotes, Mailer
+from services.approval.settings import ApprovalSettings
+from shared.errors import PolicyRefused
+from shared.idempotency import RedisIdempotencyStore
+from shared.kernel import Kernel
+
+
+class PolicyBook:
+    def __init__(self, policies: dict[str, LoadedPolicy]) -> None:
+        self._policies = policies
+
+    @classmethod
+    def load(cls, directory: Path) -> PolicyBook:
+        return cls({p.parent.name: parse_policy(p.read_text()) for p in sorted(directory.glob("*/policy.yaml"))})
+
+    def for_tenant(self, tenant: str) -> LoadedPolicy:
+        try:
+            return self._policies[tenant]
+        except KeyError:
+            raise PolicyRefused(f"no policy on file for tenant {tenant!r}") from None
+
+
+@dataclass
+class ApprovalDeps:
+    kernel: Kernel
+    settings: ApprovalSettings
+    policies: PolicyBook
+    store: ApprovalStore
+    links: LinkSigner
+    done: RedisIdempotencyStore
+    executor: ActionExecutor
+
+
+def build_deps(
+    kernel: Kernel,
+    settings: ApprovalSettings,
+    mailer: Mailer | None = None,
+    crm: CrmNotes | None = None,
+    store: ApprovalStore | None = None,
+) -> ApprovalDeps:
+    redis = kernel.redis()
+    if mailer is None:
+        mailer = SmtpMailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_username,
+            settings.smtp_password.get_secret_value(),
+            settings.smtp_sender,
+            use_tls=settings.smtp_use_tls,
+            timeout_s=settings.smtp_timeout_s,
+        )
+    if crm is None:
+        client = httpx.AsyncClient(
+            base_url=settings.crm_base_url,
+            headers={"Authorization": f"Bearer {settings.crm_token.get_secret_value()}"},
+            timeout=settings.http_timeout_s,
+        )
+        crm = HubSpotCrmNotes(client)
+    done = RedisIdempotencyStore(redis, "actions")
+    return ApprovalDeps(
+        kernel=kernel,
+        settings=settings,
+        policies=PolicyBook.load(settings.policy_dir),
+        store=store or RedisApprovalStore(redis),
+        links=LinkSigner(settings.link_secret.get_secret_value(), settings.public_url),
+        done=done,
+        executor=ActionExecutor(mailer, crm, done),
+    )

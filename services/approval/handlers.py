@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import UTC, datetime
+
+from faststream.kafka import KafkaRouter
+
+from contracts.approval import (
+    ActionExecuted,
+    ActionStatus,
+    ApprovalDecided,
+    ApprovalLink,
+    Decision,
+    Route,
+)
+from contracts.envelope import Envelope, Pipeline
+from contracts.invoice_followup import FollowUpDrafted
+from contracts.topics import InvoiceFollowup
+from services.approval.bootstrap import ApprovalDeps
+from services.approval.domain import followup_request, plan_actions
+
+_POLICY_DECISION = {
+    Route.AUTO: (Decision.APPROVED, "below the auto-approval threshold"),
+    Route.SHADOW: (Decision.SHADOWED, "pipeline is in read-only mode: recorded, not sent"),
+    Route.NEVER: (Decision.REFUSED, "action is never automated or has no policy"),
+}
+
+
+def build_router(deps: ApprovalDeps, pipelines: Collection[Pipeline]) -> KafkaRouter:
+    router = KafkaRouter()
+    kernel = deps.kernel
+    if Pipeline.INVOICE_FOLLOWUP in pipelines:
+        pipeline = Pipeline.INVOICE_FOLLOWUP
+
+        @router.subscriber(InvoiceFollowup.DRAFTED, **kernel.subscriber_options(pipeline))
+        async def on_follow_up_drafted(msg: Envelope[FollowUpDrafted]) -> None:
+            loaded = deps.policies.for_tenant(msg.tenant)
+            request = followup_request(msg.payload, msg.tenant, pipeline, loaded, datetime.now(UTC))
+            if request.route is Route.HUMAN and request.approver_role:
+                approvers = loaded.policy.approvers.get(request.approver_role, ())
+                links = tuple(ApprovalLink(approver=a, url=deps.links.link(request.request_id, a)) for a in approvers)
+                request = request.model_copy(update={"links": links})
+            requested = msg.follow(request)
+            await deps.store.add(requested)
+            await kernel.publisher.publish(InvoiceFollowup.APPROVAL_REQUESTED, requested, key=request.entity_id)
+            await kernel.audit.write(msg, "route", request.route.value, policy_hash=loaded.sha256)
+            if request.route is not Route.HUMAN:
+                decision, reason = _POLICY_DECISION[request.route]
+                decided = ApprovalDecided(
+                    request_id=request.request_id,
+                    decision=decision,
+                    decided_by=f"policy:{request.route.value}",
+                    reason=reason,
+                    request=request,
+                )
+                await deps.store.claim_decision(decided)
+                await kernel.publisher.publish(InvoiceFollowup.DECISIONS, requested.follow(decided), key=request.entity_id)
+
+        @router.subscriber(InvoiceFollowup.DECISIONS, **kernel.subscriber_options(pipeline, "executor"))
+        async def on_approval_decided(msg: Envelope[ApprovalDecided]) -> None:
+            decided = msg.payload
+            request = decided.request
+            if decided.decision is Decision.APPROVED:
+                results = [
+                    await deps.executor.run(request.request_id, request.entity_id, planned)
+                    for planned in plan_actions(request)
+                ]
+            else:
+                status = ActionStatus.RECORDED_ONLY if decided.decision is Decision.SHADOWED else ActionStatus.NOT_EXECUTED
+                draft = request.draft
+                results = [
+                    ActionExecuted(
+                        request_id=request.request_id,
+                        action=request.action,
+                        entity_id=request.entity_id,
+                        status=status,
+                        idempotency_key="",
+                        detail=f"{decided.reason}; would send to {draft.facts.customer_email}: {draft.subject}",
+                        executed_at=datetime.now(UTC),
+                    )
+                ]
+            for result in results:
+                await kernel.publisher.publish(InvoiceFollowup.ACTIONS, msg.follow(result), key=request.entity_id)
+            await kernel.audit.write(
+                msg,
+                "execute",
+                ",".join(f"{r.action.value}:{r.status.value}" for r in results),
+                policy_hash=request.policy_hash,
+                decision=decided.decision.value,
+                approver=decided.decided_by,
+            )
+
+    return router

@@ -1,0 +1,145 @@
+"""The `seamline` command: run a service, trigger a pipeline run, the demo, reports and dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from datetime import datetime
+
+import click
+
+from contracts import deadletter as dl
+from contracts.envelope import Pipeline
+from contracts.topics import all_topics
+from shared.settings import KernelSettings
+
+SERVICES = ("connectors", "validation", "rules", "reasoning", "approval", "notifier")
+ALL_PIPELINES = ",".join(p.value for p in Pipeline)
+
+
+def _pipelines(value: str) -> list[Pipeline]:
+    try:
+        return [Pipeline(v.strip()) for v in value.split(",") if v.strip()]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+@click.group()
+def main() -> None:
+    """Seamline: back-office pipelines on Kafka."""
+
+
+@main.command()
+@click.argument("service", type=click.Choice(SERVICES))
+@click.option("--pipelines", default="invoice_followup", show_default=True, help="comma-separated subset")
+def run(service: str, pipelines: str) -> None:
+    """Run one service until SIGTERM."""
+    from shared.logging import configure_logging
+    from shared.runtime import serve
+    from shared.topic_admin import ensure_topics
+
+    kernel = KernelSettings()
+    configure_logging(service, kernel.log_level)
+    chosen = _pipelines(pipelines)
+    app = importlib.import_module(f"services.{service}.app")
+
+    async def go() -> None:
+        await ensure_topics(kernel.kafka_bootstrap_servers, [t for p in chosen for t in all_topics(p)])
+        await serve(app.create_app(chosen), kernel.http_host)
+
+    asyncio.run(go())
+
+
+@main.command()
+@click.argument("pipeline", type=click.Choice(["invoice-followup"]))
+def trigger(pipeline: str) -> None:
+    """Start one pipeline run now (the schedule sends the same command)."""
+    from services.ops.demo import trigger as send
+    from services.ops.stack import StackConfig
+
+    kernel = KernelSettings()
+    config = StackConfig(kafka=kernel.kafka_bootstrap_servers, tenant=kernel.tenant)
+    click.echo(asyncio.run(send(config, "cli")))
+
+
+@main.command()
+@click.argument("correlation_id")
+def report(correlation_id: str) -> None:
+    """Summarise one invoice follow-up run."""
+    from services.ops.report import build_report, render
+    from services.ops.stack import StackConfig
+
+    config = StackConfig(kafka=KernelSettings().kafka_bootstrap_servers)
+    result = asyncio.run(build_report(config.kafka, correlation_id))
+    ports = config.service_ports
+    click.echo(render(result, f"http://127.0.0.1:{ports['approval']}", {n: f"http://127.0.0.1:{p}" for n, p in ports.items()}))
+
+
+@main.command()
+@click.option("--invoices", default=200, show_default=True)
+@click.option("--customers", default=40, show_default=True)
+@click.option("--keep-running/--exit", default=None, help="default: keep running when attached to a terminal")
+def demo(invoices: int, customers: int, keep_running: bool | None) -> None:
+    """Start everything, run invoice follow-up on the seeded company, print what happened."""
+    from services.ops.demo import main as run_demo
+
+    run_demo(invoices, customers, keep_running)
+
+
+@main.group()
+def deadletters() -> None:
+    """List, show and replay dead letters."""
+
+
+@deadletters.command("list")
+@click.option("--pipeline", "pipelines", default=ALL_PIPELINES, show_default=True)
+@click.option("--error-type", default=None)
+@click.option("--service", default=None)
+@click.option("--since", type=click.DateTime(), default=None, help="UTC, e.g. 2026-11-21T09:00:00")
+def list_(pipelines: str, error_type: str | None, service: str | None, since: datetime | None) -> None:
+    from datetime import UTC
+
+    from services.ops.deadletters import list_dead_letters
+
+    bootstrap = KernelSettings().kafka_bootstrap_servers
+    found = asyncio.run(
+        list_dead_letters(bootstrap, _pipelines(pipelines), error_type, service, since.replace(tzinfo=UTC) if since else None)
+    )
+    for letter in found:
+        h = letter.headers
+        click.echo(
+            f"{letter.ref}  {h.get(dl.FAILED_AT, '')[:19]}  {h.get(dl.ERROR_TYPE)}  {h.get(dl.SERVICE)}  "
+            f"field={h.get(dl.ERROR_FIELD) or '-'}  replays={h.get(dl.REPLAY_COUNT, '0')}  {h.get(dl.ERROR_MESSAGE, '')[:80]}"
+        )
+    click.echo(f"{len(found)} dead letters")
+
+
+@deadletters.command()
+@click.argument("ref")
+def show(ref: str) -> None:
+    """REF is topic:partition:offset as `list` prints it."""
+    from services.ops.deadletters import fetch
+
+    letter = asyncio.run(fetch(KernelSettings().kafka_bootstrap_servers, ref))
+    click.echo(f"dead letter {letter.ref}  key={letter.key!r}")
+    for k, v in sorted(letter.headers.items()):
+        click.echo(f"  {k}: {v}")
+    click.echo("payload:")
+    click.echo(letter.value.decode(errors="replace"))
+
+
+@deadletters.command()
+@click.argument("ref")
+def replay(ref: str) -> None:
+    """Republish a dead letter to its source topic after a fix."""
+    from services.ops.deadletters import replay as do_replay
+
+    try:
+        target = asyncio.run(do_replay(KernelSettings().kafka_bootstrap_servers, ref))
+    except PermissionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"replayed {ref} to {target}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""QuickBooks Online over httpx: OAuth2 refresh with rotation, the query API with paging, 429 honoured."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from services.connectors.ports import JsonObject, RefreshTokenStore
+from shared.errors import RateLimited, RetryableError, UpstreamRejected, UpstreamUnavailable
+from shared.http_errors import raise_for_upstream
+
+MINOR_VERSION = "75"
+
+
+class _Unauthorised(Exception):
+    """The access token was refused: refresh once and try again."""
+
+
+class QboOAuth:
+    def __init__(
+        self, client: httpx.AsyncClient, token_url: str, client_id: str, client_secret: str,
+        initial_refresh_token: str, store: RefreshTokenStore,
+    ) -> None:
+        self._client = client
+        self._token_url = token_url
+        self._auth = (client_id, client_secret)
+        self._initial = initial_refresh_token
+        self._store = store
+        self._access: str | None = None
+        self._expires_at = 0.0
+
+    async def access_token(self) -> str:
+        if self._access is None or time.monotonic() >= self._expires_at - 60:
+            await self.refresh()
+        assert self._access is not None
+        return self._access
+
+    async def refresh(self) -> None:
+        refresh_token = await self._store.load() or self._initial
+        try:
+            response = await self._client.post(
+                self._token_url,
+                data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+                auth=self._auth,
+                headers={"Accept": "application/json"},
+            )
+        except httpx.TransportError as exc:
+            raise UpstreamUnavailable(f"QBO token endpoint unreachable: {type(exc).__name__}") from exc
+        raise_for_upstream(response, "QBO OAuth")
+        body = response.json()
+        self._access = body["access_token"]
+        self._expires_at = time.monotonic() + float(body.get("expires_in", 3600))
+        if body.get("refresh_token") and body["refresh_token"] != refresh_token:
+            await self._store.save(body["refresh_token"])
+
+    def invalidate(self) -> None:
+        self._access = None
+
+
+def _wait(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome else None
+    if isinstance(exc, RateLimited) and exc.retry_after is not None:
+        return min(exc.retry_after, 30.0)
+    return float(wait_exponential_jitter(initial=0.2, max=5)(state))
+
+
+class QboHttpClient:
+    def __init__(
+        self, client: httpx.AsyncClient, oauth: QboOAuth, realm_id: str, page_size: int = 100, max_attempts: int = 6
+    ) -> None:
+        self._client = client
+        self._oauth = oauth
+        self._realm = realm_id
+        self._page_size = page_size
+        self._max_attempts = max_attempts
+
+    async def _get(self, path: str, params: dict[str, str]) -> httpx.Response:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._max_attempts),
+            wait=_wait,
+            retry=retry_if_exception_type((RetryableError, _Unauthorised)),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                token = await self._oauth.access_token()
+                try:
+                    response = await self._client.get(
+                        f"/v3/company/{self._realm}/{path}",
+                        params={**params, "minorversion": MINOR_VERSION},
+                        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                    )
+                except httpx.TransportError as exc:
+                    raise UpstreamUnavailable(f"QBO unreachable: {type(exc).__name__}") from exc
+                if response.status_code == 401:
+                    self._oauth.invalidate()
+                    raise _Unauthorised
+                return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def query_all(self, query: str) -> list[JsonObject]:
+        rows: list[JsonObject] = []
+        start = 1
+        while True:
+            try:
+                response = await self._get(
+                    "query", {"query": f"{query} STARTPOSITION {start} MAXRESULTS {self._page_size}"}
+                )
+            except _Unauthorised as exc:
+                raise UpstreamRejected("QBO refused our credentials after a token refresh") from exc
+            raise_for_upstream(response, "QBO")
+            page: dict[str, Any] = response.json().get("QueryResponse", {})
+            found = next((v for v in page.values() if isinstance(v, list)), [])
+            rows += found
+            if len(found) < self._page_size:
+                return rows
+            start += len(found)
+
+    async def read(self, entity: str, entity_id: str) -> JsonObject | None:
+        try:
+            response = await self._get(f"{entity.lower()}/{entity_id}", {})
+        except _Unauthorised as exc:
+            raise UpstreamRejected("QBO refused our credentials after a token refresh") from exc
+        if response.status_code in (400, 404):
+            return None
+        raise_for_upstream(response, "QBO")
+        found: JsonObject | None = response.json().get(entity)
+        return found

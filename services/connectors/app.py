@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from contracts.envelope import Pipeline
+from services.connectors.bootstrap import build_deps
+from services.connectors.handlers import build_router
+from services.connectors.scheduler import build_scheduler
+from services.connectors.settings import ConnectorsSettings
+from shared.kernel import build_kernel
+from shared.runtime import ServiceRuntime
+from shared.settings import KernelSettings
+
+
+def create_app(pipelines: Collection[Pipeline]) -> ServiceRuntime:
+    settings = ConnectorsSettings()  # type: ignore[call-arg]  # credentials come from the environment
+    kernel = build_kernel("connectors", KernelSettings())
+    kernel.broker.include_router(build_router(build_deps(kernel, settings), pipelines))
+    runtime = ServiceRuntime("connectors", kernel.broker, settings.http_port)
+    if Pipeline.INVOICE_FOLLOWUP in pipelines and settings.scan_interval_s > 0:
+        scheduler = build_scheduler(
+            kernel.publisher, kernel.redis(), kernel.settings.tenant, settings.qbo_realm_id, settings.scan_interval_s
+        )
+
+        async def start() -> None:
+            scheduler.start()
+
+        async def stop() -> None:
+            scheduler.shutdown(wait=False)
+
+        runtime.on_start.append(start)
+        runtime.on_stop.append(stop)
+    return runtime

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from faststream.kafka import KafkaMessage, KafkaRouter
+
+from contracts import deadletter as dl
+from contracts.approval import ApprovalRequested, Route
+from contracts.envelope import Envelope, Pipeline
+from contracts.topics import dead_letter_topic, topic
+from services.notifier.bootstrap import NotifierDeps
+from services.notifier.domain import approval_message, dead_letter_alert
+from shared.idempotency import idempotency_key
+from shared.metrics import ALERTS_SENT
+
+
+def build_router(deps: NotifierDeps, pipelines: Collection[Pipeline]) -> KafkaRouter:
+    router = KafkaRouter()
+    kernel = deps.kernel
+    for pipeline in pipelines:
+        _subscribe_dead_letters(router, deps, pipeline)
+    if Pipeline.INVOICE_FOLLOWUP in pipelines:
+        pipeline = Pipeline.INVOICE_FOLLOWUP
+
+        @router.subscriber(topic(pipeline, "approval_requested"), **kernel.subscriber_options(pipeline))
+        async def on_approval_requested(msg: Envelope[ApprovalRequested]) -> None:
+            request = msg.payload
+            if request.route is not Route.HUMAN:
+                return
+            key = idempotency_key("approval", request.request_id)
+            if await deps.sent.result(key):
+                return
+            url = deps.settings.approvals_webhook_url.get_secret_value()
+            await deps.chat.post(url, approval_message(request, msg.tenant))
+            await deps.sent.record(key, "posted")
+            ALERTS_SENT.labels(pipeline.value, "approval").inc()
+
+    return router
+
+
+def _subscribe_dead_letters(router: KafkaRouter, deps: NotifierDeps, pipeline: Pipeline) -> None:
+    source = dead_letter_topic(pipeline)
+
+    @router.subscriber(source, **deps.kernel.subscriber_options(pipeline, "alerts"))
+    async def on_dead_letter(message: KafkaMessage) -> None:
+        headers = {k: v for k, v in message.headers.items() if isinstance(v, str)}
+        if headers.get(dl.SOURCE_TOPIC) == source:
+            return  # an alert that itself failed: counted by the middleware, never re-alerted (no loop)
+        record = message.raw_message
+        key = idempotency_key("deadletter", record.topic, str(record.partition), str(record.offset))
+        if await deps.sent.result(key):
+            return
+        alert = dead_letter_alert(headers, record.topic, record.partition, record.offset)
+        await deps.chat.post(deps.settings.alerts_webhook_url.get_secret_value(), alert)
+        await deps.sent.record(key, "posted")
+        ALERTS_SENT.labels(pipeline.value, "dead_letter").inc()

@@ -1,0 +1,1 @@
+"""Operator tooling: start the local stack, run the demo, read run reports and dead letters."""

@@ -1,0 +1,119 @@
+"""`seamline demo`: the six services and the sandboxes on a real broker, invoice follow-up on a seeded company."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlparse
+
+import click
+import httpx
+from redis.asyncio import Redis
+
+from contracts.envelope import Pipeline
+from contracts.topics import all_topics
+from services.connectors.scheduler import request_scan
+from services.ops.report import RunReport, build_report, render
+from services.ops.stack import Stack, StackConfig
+from shared.broker import EventPublisher, build_broker
+from shared.settings import KernelSettings
+from shared.topic_admin import delete_topics, ensure_topics
+
+REALM_ID = "9341453000000000"
+
+
+async def reset_state(config: StackConfig, pipelines: list[Pipeline]) -> None:
+    """A fresh run: the pipelines' topics recreated empty and the Redis database emptied."""
+    names = [t for p in pipelines for t in all_topics(p)]
+    await delete_topics(config.kafka, names)
+    await ensure_topics(config.kafka, names)
+    redis = Redis.from_url(config.redis_url)
+    await redis.flushdb()
+    await redis.aclose()
+
+
+async def trigger(config: StackConfig, requested_by: str) -> str:
+    settings = KernelSettings(kafka_bootstrap_servers=config.kafka, tenant=config.tenant)
+    broker = build_broker(settings, "cli")
+    await broker.start()
+    try:
+        command = await request_scan(EventPublisher(broker, "cli"), config.tenant, REALM_ID, requested_by)
+    finally:
+        await broker.stop()
+    return str(command.correlation_id)
+
+
+async def wait_for_run(config: StackConfig, correlation_id: str, timeout_s: float) -> RunReport:
+    deadline = time.monotonic() + timeout_s
+    report = await build_report(config.kafka, correlation_id)
+    while not report.accounted and time.monotonic() < deadline:
+        await asyncio.sleep(1)
+        report = await build_report(config.kafka, correlation_id)
+    return report
+
+
+async def approve_first(config: StackConfig, report: RunReport, approver_reason: str) -> str | None:
+    """Act as the approver: open the link (a confirmation page), then POST the decision."""
+    if not report.pending or not report.pending[0].links:
+        return None
+    link = report.pending[0].links[0].url
+    token = parse_qs(urlparse(link).query)["token"][0]
+    async with httpx.AsyncClient(timeout=10) as client:
+        page = await client.get(link)
+        page.raise_for_status()
+        answer = await client.post(
+            link.split("?")[0], data={"token": token, "decision": "approve", "reason": approver_reason}
+        )
+        answer.raise_for_status()
+    return report.pending[0].request_id
+
+
+async def run_demo(config: StackConfig, invoices: int, customers: int, keep_running: bool) -> None:
+    click.echo("resetting invoice_followup topics and Redis for a fresh run ...")
+    await reset_state(config, [Pipeline.INVOICE_FOLLOWUP])
+    stack = Stack(config)
+    started = time.monotonic()
+    try:
+        as_of = datetime.now(UTC).date().isoformat()
+        click.echo(f"starting sandboxes (QuickBooks company: {invoices} invoices, {customers} customers) ...")
+        stack.start_sandboxes(as_of, invoices, customers)
+        click.echo("starting connectors, validation, rules, reasoning, approval, notifier ...")
+        stack.start_services()
+        click.echo(f"stack up in {time.monotonic() - started:.1f}s; triggering invoice follow-up ...")
+        correlation_id = await trigger(config, "demo")
+        report = await wait_for_run(config, correlation_id, timeout_s=180)
+        click.echo(f"run settled {time.monotonic() - started:.1f}s after start")
+        approved = await approve_first(config, report, "demo: approved from the link")
+        urls = config.sandbox_urls
+        if approved:
+            click.echo(f"approved request {approved} as the AR manager; waiting for the email ...")
+            await asyncio.sleep(3)
+            report = await build_report(config.kafka, correlation_id)
+        async with httpx.AsyncClient(timeout=10) as client:
+            mails = (await client.get(f"{urls['smtp_http']}/messages")).json()
+            slack = (await client.get(f"{urls['slack']}/_sandbox/messages")).json()
+            notes = (await client.get(f"{urls['crm']}/_sandbox/notes")).json()
+        approval_url = f"http://127.0.0.1:{config.service_ports['approval']}"
+        metrics = {n: f"http://127.0.0.1:{p}" for n, p in config.service_ports.items()}
+        click.echo("")
+        click.echo(render(report, approval_url, metrics))
+        click.echo(f"  SMTP sink holds {len(mails)} emails ({urls['smtp_http']}/messages)")
+        click.echo(f"  Slack sink holds {len(slack)} messages ({urls['slack']}/_sandbox/messages)")
+        click.echo(f"  CRM holds {len(notes)} notes ({urls['crm']}/_sandbox/notes)")
+        click.echo(f"  service logs: {config.log_dir}/")
+        if keep_running:
+            click.echo("\nThe stack stays up for you to look around. Ctrl-C stops it.")
+            while True:
+                await asyncio.sleep(3600)
+    finally:
+        stack.stop_all()
+
+
+def main(invoices: int, customers: int, keep_running: bool | None) -> None:
+    keep = sys.stdin.isatty() if keep_running is None else keep_running
+    try:
+        asyncio.run(run_demo(StackConfig(), invoices, customers, keep))
+    except KeyboardInterrupt:
+        click.echo("stopped")
