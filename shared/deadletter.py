@@ -61,7 +61,7 @@ class RetryPolicy:
 
 
 def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
-    backoff = wait_exponential_jitter(initial=policy.base_delay_s, max=policy.max_delay_s)
+    backoff = wait_exponential_jitter(multiplier=policy.base_delay_s, max=policy.max_delay_s)
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

@@ -115,8 +115,8 @@ def draft_email(facts: FollowupFacts, amount: str) -> dict[str, str]:
         subject = f"Final notice: invoice {facts.invoice_number} is {facts.days_overdue} days overdue"
         middle = (
             f"Despite our earlier reminders, invoice {facts.invoice_number} for {money}, due on "
-            f"{facts.due_date}, remains unpaid after {facts.days_overdue} days. Please settle it within "
-            "7 days or contact us today so we can avoid escalating this account."
+            f"{facts.due_date}, remains unpaid after {facts.days_overdue} days. Please settle it now "
+            "or contact us today so we can avoid escalating this account."
         )
     else:
         subject = f"Overdue: invoice {facts.invoice_number} ({money})"

@@ -64,7 +64,7 @@ def _wait(state: RetryCallState) -> float:
     exc = state.outcome.exception() if state.outcome else None
     if isinstance(exc, RateLimited) and exc.retry_after is not None:
         return min(exc.retry_after, 30.0)
-    return float(wait_exponential_jitter(initial=0.2, max=5)(state))
+    return float(wait_exponential_jitter(multiplier=0.2, max=5)(state))
 
 
 class QboHttpClient:
@@ -77,7 +77,8 @@ class QboHttpClient:
         self._page_size = page_size
         self._max_attempts = max_attempts
 
-    async def _get(self, path: str, params: dict[str, str]) -> httpx.Response:
+    async def _get(self, path: str, params: dict[str, str], allow_missing: bool = False) -> httpx.Response | None:
+        """GET with bounded retries: 429 (honouring Retry-After), 5xx, timeouts, and one token refresh on 401."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_attempts),
             wait=_wait,
@@ -98,6 +99,9 @@ class QboHttpClient:
                 if response.status_code == 401:
                     self._oauth.invalidate()
                     raise _Unauthorised
+                if allow_missing and response.status_code in (400, 404):
+                    return None
+                raise_for_upstream(response, "QBO")
                 return response
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -111,7 +115,7 @@ class QboHttpClient:
                 )
             except _Unauthorised as exc:
                 raise UpstreamRejected("QBO refused our credentials after a token refresh") from exc
-            raise_for_upstream(response, "QBO")
+            assert response is not None
             page: dict[str, Any] = response.json().get("QueryResponse", {})
             found = next((v for v in page.values() if isinstance(v, list)), [])
             rows += found
@@ -121,11 +125,10 @@ class QboHttpClient:
 
     async def read(self, entity: str, entity_id: str) -> JsonObject | None:
         try:
-            response = await self._get(f"{entity.lower()}/{entity_id}", {})
+            response = await self._get(f"{entity.lower()}/{entity_id}", {}, allow_missing=True)
         except _Unauthorised as exc:
             raise UpstreamRejected("QBO refused our credentials after a token refresh") from exc
-        if response.status_code in (400, 404):
+        if response is None:
             return None
-        raise_for_upstream(response, "QBO")
         found: JsonObject | None = response.json().get(entity)
         return found

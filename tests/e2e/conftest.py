@@ -1,0 +1,112 @@
+"""The whole stack as real processes: six services, the sandboxes, the real broker and Redis.
+
+Ports are shifted by 1000 so a running demo is left alone; the pipeline's topics are recreated empty and Redis
+database 1 is flushed once per session. Each test seeds the QuickBooks sandbox with its own invoices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+from contracts.envelope import Pipeline
+from services.ops.demo import reset_state
+from services.ops.stack import REPO, Stack, StackConfig
+
+pytestmark = pytest.mark.e2e
+T = TypeVar("T")
+TODAY = date.today()
+
+
+@pytest.fixture(scope="session")
+def stack(kafka_bootstrap: str, redis_base_url: str) -> Iterator[Stack]:
+    config = StackConfig(
+        kafka=kafka_bootstrap,
+        redis_url=f"{redis_base_url}/1",
+        offset=1000,
+        log_dir=REPO / ".run" / "e2e-logs",
+        anthropic=True,
+        extra_env={"SEAMLINE_RETRY_BASE_DELAY_S": "0.05", "SEAMLINE_RETRY_MAX_ATTEMPTS": "3"},
+    )
+    asyncio.run(reset_state(config, [Pipeline.INVOICE_FOLLOWUP]))
+    running = Stack(config)
+    try:
+        running.start_sandboxes(TODAY.isoformat(), invoices=0, customers=0)
+        running.start_services()
+        yield running
+    finally:
+        running.stop_all()
+
+
+@pytest.fixture
+def sandbox(stack: Stack) -> Iterator[httpx.Client]:
+    """One client for every sandbox; the QuickBooks company starts empty and the sinks start clean."""
+    urls = stack.config.sandbox_urls
+    with httpx.Client(timeout=10) as client:
+        client.post(f"{urls['qbo']}/_sandbox/seed", json={"as_of": TODAY.isoformat(), "customers": 0, "invoices": 0})
+        client.post(f"{urls['qbo']}/_sandbox/faults", json={"mode": "none"})
+        client.post(f"{urls['anthropic']}/_sandbox/mode", json={"mode": "normal"})
+        client.delete(f"{urls['smtp_http']}/messages")
+        client.delete(f"{urls['slack']}/_sandbox/messages")
+        client.delete(f"{urls['crm']}/_sandbox/notes")
+        yield client
+
+
+def add_customer(client: httpx.Client, stack: Stack, customer_id: str, name: str) -> None:
+    customer = {
+        "Id": customer_id,
+        "DisplayName": name,
+        "CompanyName": name,
+        "PrimaryEmailAddr": {"Address": f"ap@{customer_id}.example"},
+        "Active": True,
+        "Balance": 0,
+        "CurrencyRef": {"value": "USD", "name": "United States Dollar"},
+    }
+    client.post(f"{stack.config.sandbox_urls['qbo']}/_sandbox/customers", json=customer).raise_for_status()
+
+
+def add_invoice(
+    client: httpx.Client, stack: Stack, invoice_id: str, customer_id: str, amount: str, days_overdue: int, **extra: Any
+) -> dict[str, Any]:
+    due = TODAY - timedelta(days=days_overdue)
+    invoice = {
+        "Id": invoice_id,
+        "SyncToken": "0",
+        "DocNumber": f"E2E-{invoice_id}",
+        "TxnDate": (due - timedelta(days=30)).isoformat(),
+        "DueDate": due.isoformat(),
+        "TotalAmt": float(amount),
+        "Balance": float(amount),
+        "CurrencyRef": {"value": "USD", "name": "United States Dollar"},
+        "CustomerRef": {"value": customer_id, "name": customer_id},
+        "BillEmail": {"Address": f"ap@{customer_id}.example"},
+        "Line": [{"Id": "1", "LineNum": 1, "Amount": float(amount), "DetailType": "SalesItemLineDetail"}],
+        **extra,
+    }
+    client.post(f"{stack.config.sandbox_urls['qbo']}/_sandbox/invoices", json=invoice).raise_for_status()
+    return invoice
+
+
+def eventually(probe: Callable[[], T | None], timeout_s: float = 30, what: str = "condition") -> T:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = probe()
+        if result:
+            return result
+        time.sleep(0.3)
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+
+
+def run(coro: Awaitable[T]) -> T:
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def log_path(stack: Stack, name: str) -> Path:
+    return stack.config.log_dir / f"{name}.log"
