@@ -40,16 +40,21 @@ class Envelope(Contract, Generic[P]):
     causation_id: UUID | None = None
     pipeline: Pipeline
     tenant: str
+    run_started_at: datetime | None = None
+    """When the run this message belongs to was triggered: every stage can measure its latency from it."""
     payload: P
 
     @classmethod
     def start(cls, payload: P, *, pipeline: Pipeline, tenant: str) -> Envelope[P]:
         """The first message of a pipeline run: a new correlation id."""
+        now = _now()
         return Envelope[type(payload)](  # type: ignore[misc]
             event_type=type(payload).__name__,
+            occurred_at=now,
             correlation_id=uuid4(),
             pipeline=pipeline,
             tenant=tenant,
+            run_started_at=now,
             payload=payload,
         )
 
@@ -61,5 +66,6 @@ class Envelope(Contract, Generic[P]):
             causation_id=self.event_id,
             pipeline=self.pipeline,
             tenant=self.tenant,
+            run_started_at=self.run_started_at,
             payload=payload,
         )

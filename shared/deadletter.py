@@ -17,7 +17,7 @@ from functools import partial
 from types import TracebackType
 from typing import Any
 
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, KafkaTimeoutError
 from faststream import BaseMiddleware
 from faststream.exceptions import HandlerException
 from faststream.message import StreamMessage
@@ -48,7 +48,7 @@ def classify(exc: BaseException) -> AppError:
         return ContractInvalid(errors[0]["msg"] if errors else str(exc), field=field)
     if isinstance(exc, ValueError | UnicodeDecodeError):
         return ContractInvalid(str(exc), field="<body>")
-    if isinstance(exc, KafkaError) and exc.retriable:
+    if isinstance(exc, KafkaTimeoutError) or (isinstance(exc, KafkaError) and exc.retriable):
         return UpstreamUnavailable(f"{type(exc).__name__}: {exc}")
     return UnexpectedError(f"{type(exc).__name__}: {exc}")
 

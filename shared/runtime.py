@@ -31,6 +31,8 @@ class ServiceRuntime:
     before_start: list[Hook] = field(default_factory=list)
     on_start: list[Hook] = field(default_factory=list)
     on_stop: list[Hook] = field(default_factory=list)
+    background: list[Hook] = field(default_factory=list)
+    """Loops that run while the service is up (metrics probes); cancelled at shutdown."""
     started: bool = False
 
     def http_app(self) -> Starlette:
@@ -50,6 +52,7 @@ async def serve(runtime: ServiceRuntime, host: str) -> None:
     await runtime.broker.start()
     for hook in runtime.on_start:
         await hook()
+    tasks = [asyncio.create_task(loop()) for loop in runtime.background]
     runtime.started = True
     SERVICE_UP.labels(runtime.name).set(1)
     config = uvicorn.Config(runtime.http_app(), host=host, port=runtime.http_port, log_level="warning", lifespan="off")
@@ -60,6 +63,8 @@ async def serve(runtime: ServiceRuntime, host: str) -> None:
     finally:
         runtime.started = False
         SERVICE_UP.labels(runtime.name).set(0)
+        for task in tasks:
+            task.cancel()
         for hook in reversed(runtime.on_stop):
             await hook()
         await asyncio.wait_for(runtime.broker.stop(), timeout=15)

@@ -43,7 +43,7 @@ def approval_message(request: ApprovalRequested, tenant: str) -> dict[str, Any]:
             },
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": f"*{request.draft.subject}*\n{_quote(request.draft.body)}"},
+                "text": {"type": "mrkdwn", "text": f"*{request.draft.subject}*\n{_quote(request.draft.body)}"[:MAX_TEXT]},
             },
             {"type": "actions", "elements": buttons[:25]},
             {

@@ -61,6 +61,13 @@ def _as_decimal(token: str) -> Decimal | None:
         return None
 
 
+def _mask(text: str, token: str) -> tuple[str, bool]:
+    """Blank out `token` where it stands alone, not where it is part of a larger figure or word."""
+    pattern = re.compile(rf"(?<![\w.,]){re.escape(token)}(?![\w]|[.,]\d)")
+    masked, count = pattern.subn(" ", text)
+    return masked, count > 0
+
+
 def check_grounding(text: str, due: FollowUpDue, sender_name: str) -> None:
     """Every figure in the draft must be one of the facts, and the invoice number and amount must appear.
 
@@ -70,19 +77,22 @@ def check_grounding(text: str, due: FollowUpDue, sender_name: str) -> None:
     allowed_numbers = {due.amount_due, Decimal(due.days_overdue), Decimal(due.late_invoices_paid)}
     if due.average_days_to_pay is not None:
         allowed_numbers.add(due.average_days_to_pay)
-    masked = text.replace(due.invoice_number, " ")
-    for name in (due.customer_name, sender_name):
-        masked = masked.replace(name, " ")
-    if due.invoice_number not in text:
+    masked, mentioned = _mask(text, due.invoice_number)
+    if not mentioned:
         raise DraftRefused(f"draft does not mention invoice {due.invoice_number}")
+    for name in (due.customer_name, sender_name):
+        masked, _ = _mask(masked, name)
     for match in _DATE_WORDS.finditer(masked):
-        cleaned = re.sub(r"(st|nd|rd|th),?", "", match.group()).replace(",", "").replace(".", "")
-        parsed = _parse_words_date(cleaned)
-        if parsed not in allowed_dates:
+        cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", match.group()).replace(",", " ").replace(".", " ")
+        if _parse_words_date(cleaned) not in allowed_dates:
             raise DraftRefused(f"draft names a date that is not a fact: {match.group()!r}")
     masked = _DATE_WORDS.sub(" ", masked)
     for match in _ISO_DATE.finditer(masked):
-        if date.fromisoformat(match.group()) not in allowed_dates:
+        try:
+            named = date.fromisoformat(match.group())
+        except ValueError:
+            raise DraftRefused(f"draft names an impossible date: {match.group()!r}") from None
+        if named not in allowed_dates:
             raise DraftRefused(f"draft names a date that is not a fact: {match.group()!r}")
     masked = _ISO_DATE.sub(" ", masked)
     amounts_seen = set()
@@ -97,7 +107,7 @@ def check_grounding(text: str, due: FollowUpDue, sender_name: str) -> None:
 
 def _parse_words_date(text: str) -> date | None:
     parts = text.split()
-    for fmt in ("%B %d %Y", "%b %d %Y"):
+    for fmt in ("%B %d %Y", "%b %d %Y", "%b %d %Y"):
         try:
             return datetime.strptime(" ".join(parts), fmt).date()  # noqa: DTZ007 - a calendar date, no zone
         except ValueError:

@@ -71,6 +71,8 @@ def decide(
             invoice_id=invoice.invoice_id, invoice_number=invoice.invoice_number, reason=reason, detail=detail
         )
 
+    # QuickBooks' Balance normally has applied payments taken off already; a payment recorded after the invoice
+    # was last updated may not be, so what is due is the smaller of the two readings.
     paid = amount_paid(invoice)
     if invoice.balance <= 0 or paid >= invoice.total_amount:
         return skip(SkipReason.PAID_SINCE, f"payments applied {paid} of {invoice.total_amount}")
@@ -94,7 +96,7 @@ def decide(
         customer_name=invoice.customer_name,
         customer_email=invoice.customer_email,
         currency=invoice.currency,
-        amount_due=invoice.balance - paid,
+        amount_due=min(invoice.balance, invoice.total_amount - paid),
         due_date=invoice.due_date,
         as_of=invoice.as_of,
         days_overdue=days,

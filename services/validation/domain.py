@@ -149,6 +149,8 @@ def _history(settled: list[dict[str, Any]], links: list[tuple[QboPayment, _Payme
 
 def validate_invoice(raw: RawInvoiceFetched) -> InvoiceValidated:
     invoice: QboInvoice = _parse(QboInvoice, raw.invoice, "Invoice")
+    if invoice.Balance > invoice.TotalAmt:
+        raise ContractInvalid("balance exceeds the invoice total", field="Invoice.Balance")
     if raw.customer is None:
         raise ContractInvalid("customer record missing", field="Customer")
     customer: QboCustomer = _parse(QboCustomer, raw.customer, "Customer")

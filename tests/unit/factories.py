@@ -55,7 +55,10 @@ def qbo_invoice(**overrides: Any) -> dict[str, Any]:
         "SalesTermRef": {"value": "3", "name": "Net 30"},
         "Line": [{"Amount": 1250.0, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}],
         "LinkedTxn": [],
-        "MetaData": {"CreateTime": "2026-09-20T10:15:00-08:00", "LastUpdatedTime": "2026-09-21T10:15:00-08:00"},
+        "MetaData": {
+            "CreateTime": "2026-09-20T10:15:00-08:00",
+            "LastUpdatedTime": "2026-09-21T10:15:00-08:00",
+        },
     }
     record.update(overrides)
     return record
@@ -79,7 +82,9 @@ def collection_fields(status: str, promise: str | None = None) -> list[dict[str,
         {"DefinitionId": "1", "Name": "CollectionStatus", "Type": "StringType", "StringValue": status}
     ]
     if promise is not None:
-        fields.append({"DefinitionId": "2", "Name": "PromiseDate", "Type": "StringType", "StringValue": promise})
+        fields.append(
+            {"DefinitionId": "2", "Name": "PromiseDate", "Type": "StringType", "StringValue": promise}
+        )
     return fields
 
 
@@ -156,7 +161,8 @@ def follow_up_drafted(facts: FollowUpDue | None = None, **overrides: Any) -> Fol
         "subject": f"Final reminder: invoice {facts.invoice_number}",
         "body": (
             f"Dear {facts.customer_name},\n\nInvoice {facts.invoice_number} for {facts.currency} "
-            f"{facts.amount_due} has been outstanding since {facts.due_date.isoformat()}.\n\nThank you,\nDana Whitfield"
+            f"{facts.amount_due} has been outstanding since {facts.due_date.isoformat()}.\n\n"
+            "Thank you,\nDana Whitfield"
         ),
         "prompt_id": "followup_email",
         "prompt_version": "1",

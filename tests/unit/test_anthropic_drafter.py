@@ -19,7 +19,7 @@ try:  # anthropic >= 2 speaks httpx2 and refuses httpx clients; older SDKs take 
 except ImportError:  # pragma: no cover - depends on the installed SDK
     import httpx as wire  # type: ignore[no-redef]
 
-# The SDK warns that the default model reaches end-of-life on 2026-11-30; that is a settings matter, not this test's.
+# The SDK warns the default model reaches end-of-life on 2026-11-30: a settings matter, not this test's.
 pytestmark = pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning")
 
 Handler = Callable[[Any], Any]
@@ -71,7 +71,9 @@ async def test_a_tool_use_answer_becomes_a_draft_with_its_usage() -> None:
         answer = _message(
             [
                 {"type": "text", "text": "Here is the draft."},
-                _tool_use({"subject": "Final reminder: invoice 1131", "body": "Invoice 1131 for USD 1250.00 ..."}),
+                _tool_use(
+                    {"subject": "Final reminder: invoice 1131", "body": "Invoice 1131 for USD 1250.00 ..."}
+                ),
             ],
             input_tokens=1200,
             output_tokens=350,
@@ -91,9 +93,7 @@ async def test_a_tool_use_answer_becomes_a_draft_with_its_usage() -> None:
     assert sent["model"] == MODEL
     assert sent["tool_choice"] == {"type": "tool", "name": "submit_followup_draft"}
     assert sent["tools"][0]["name"] == TOOL["name"]
-    assert sent["system"] == [
-        {"type": "text", "text": PROMPT.system, "cache_control": {"type": "ephemeral"}}
-    ]
+    assert sent["system"] == [{"type": "text", "text": PROMPT.system, "cache_control": {"type": "ephemeral"}}]
     user_text = sent["messages"][0]["content"]
     assert '"amount_due": "1250.00"' in user_text
     assert "billing@harbor-marine.example" not in user_text  # the model never sees the email address
@@ -121,7 +121,9 @@ async def test_usage_without_cache_fields_counts_as_zero() -> None:
     ],
     ids=["529-overloaded", "500", "503", "429", "400", "401", "413"],
 )
-async def test_vendor_errors_map_into_our_tree(handler: Handler, error: type[AppError], retryable: bool) -> None:
+async def test_vendor_errors_map_into_our_tree(
+    handler: Handler, error: type[AppError], retryable: bool
+) -> None:
     with pytest.raises(error) as caught:
         await _drafter(handler).draft_followup(PROMPT, FACTS)
     assert caught.value.retryable is retryable
@@ -151,15 +153,23 @@ async def test_a_connection_failure_is_retryable() -> None:
     ("content", "complaint"),
     [
         ([{"type": "text", "text": "Dear customer, please pay."}], "did not call submit_followup_draft"),
-        ([_tool_use({"subject": "s", "body": "b"}, name="some_other_tool")], "did not call submit_followup_draft"),
+        (
+            [_tool_use({"subject": "s", "body": "b"}, name="some_other_tool")],
+            "did not call submit_followup_draft",
+        ),
         ([_tool_use({"subject": "s"})], "does not match the tool schema"),
         ([_tool_use({"subject": "", "body": "b"})], "does not match the tool schema"),
-        ([_tool_use({"subject": "s", "body": "b", "cc": "boss@example.com"})], "does not match the tool schema"),
+        (
+            [_tool_use({"subject": "s", "body": "b", "cc": "boss@example.com"})],
+            "does not match the tool schema",
+        ),
         ([_tool_use({"subject": "s", "body": "x" * 4001})], "does not match the tool schema"),
     ],
     ids=["text-only", "wrong-tool", "missing-body", "empty-subject", "extra-field", "body-too-long"],
 )
-async def test_an_answer_without_a_valid_draft_is_refused(content: list[dict[str, Any]], complaint: str) -> None:
+async def test_an_answer_without_a_valid_draft_is_refused(
+    content: list[dict[str, Any]], complaint: str
+) -> None:
     def handler(request: Any) -> Any:
         return wire.Response(200, json=_message(content, input_tokens=10, output_tokens=5))
 

@@ -20,7 +20,8 @@ SENDER = "Dana Whitfield"
 PROMPT = Prompt(prompt_id="followup_email", version="1", system="Write a follow-up.")
 # follow_up_due(): invoice 1131, USD 1250.00 due 2026-10-20, as of 2026-11-21, 32 days, avg 12.5, 3 late.
 GOOD = (
-    "Dear Harbor Marine,\n\nInvoice 1131 for USD 1250.00 was due on 2026-10-20 and is now 32 days overdue.\n\n"
+    "Dear Harbor Marine,\n\n"
+    "Invoice 1131 for USD 1250.00 was due on 2026-10-20 and is now 32 days overdue.\n\n"
     f"Thank you,\n{SENDER}"
 )
 
@@ -116,21 +117,11 @@ def test_digits_inside_the_customer_or_sender_name_are_not_figures() -> None:
     check_grounding(GOOD.replace("Harbor Marine", "Studio 54 Events"), due, "Team 7 Billing")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: check_grounding strips 'st' from inside the month name ('August' -> 'Augu'), so any August date "
-    "written in words is refused as ungrounded",
-)
 def test_a_correct_august_date_in_words_passes() -> None:
     due = follow_up_due(due_date=date(2026, 8, 5), as_of=date(2026, 9, 6), days_overdue=32)
     check_grounding(GOOD.replace("2026-10-20", "August 5, 2026"), due, SENDER)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an impossible ISO date in a draft ('2026-02-30') escapes check_grounding as ValueError, which "
-    "classify() turns into ContractInvalid field '<body>' instead of DraftRefused",
-)
 def test_an_impossible_iso_date_is_refused_as_ungrounded() -> None:
     with pytest.raises(DraftRefused):
         check_grounding(GOOD.replace("2026-10-20", "2026-02-30"), follow_up_due(), SENDER)
@@ -204,13 +195,10 @@ async def test_offline_draft_mentions_a_broken_promise() -> None:
     check_grounding(f"{draft.subject}\n{draft.body}", due, SENDER)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: check_grounding masks the invoice number everywhere in the text, including inside figures; "
-    "invoice '5' for USD 1250.00 leaves '12' and '0.00' behind and the offline drafter's own draft is refused",
-)
 @pytest.mark.parametrize(("number", "amount"), [("5", "1250.00"), ("1250", "1250.00")])
-async def test_offline_draft_passes_when_the_invoice_number_appears_inside_a_figure(number: str, amount: str) -> None:
+async def test_offline_draft_passes_when_the_invoice_number_appears_inside_a_figure(
+    number: str, amount: str
+) -> None:
     due = follow_up_due(invoice_number=number, amount_due=Decimal(amount), stage=DunningStage.GENTLE)
     draft = await OfflineDrafter().draft_followup(PROMPT, prompt_facts(due, SENDER))
     check_grounding(f"{draft.subject}\n{draft.body}", due, SENDER)

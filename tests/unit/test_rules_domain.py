@@ -108,13 +108,18 @@ def test_policy_rejects_stage_tables_that_leave_days_uncovered_or_ambiguous(
 def policies(draw: st.DrawFn) -> DunningPolicy:
     count = draw(st.integers(min_value=1, max_value=len(SEVERITY)))
     later_starts = draw(st.lists(st.integers(2, 400), min_size=count - 1, max_size=count - 1, unique=True))
-    chosen = sorted(draw(st.lists(st.sampled_from(SEVERITY), min_size=count, max_size=count, unique=True)), key=SEVERITY.index)
+    chosen = sorted(
+        draw(st.lists(st.sampled_from(SEVERITY), min_size=count, max_size=count, unique=True)),
+        key=SEVERITY.index,
+    )
     return DunningPolicy(stages=tuple(zip([1, *sorted(later_starts)], chosen, strict=True)))
 
 
 @given(policy=policies(), a=st.integers(1, 1000), b=st.integers(1, 1000))
 @settings(max_examples=200, deadline=None)
-def test_dunning_stage_is_total_and_monotonic_for_any_valid_policy(policy: DunningPolicy, a: int, b: int) -> None:
+def test_dunning_stage_is_total_and_monotonic_for_any_valid_policy(
+    policy: DunningPolicy, a: int, b: int
+) -> None:
     low, high = sorted((a, b))
     stage_low, stage_high = dunning_stage(low, policy), dunning_stage(high, policy)
     assert SEVERITY.index(stage_low) <= SEVERITY.index(stage_high)
@@ -171,7 +176,11 @@ def test_overdue_invoice_gets_a_follow_up_with_every_figure_computed() -> None:
     assert due.average_days_to_pay == Decimal("9.0")
     assert due.late_invoices_paid == 1
     assert due.broken_promise_on is None
-    assert (due.invoice_number, due.customer_email, due.currency) == ("1131", "billing@harbor-marine.example", "USD")
+    assert (due.invoice_number, due.customer_email, due.currency) == (
+        "1131",
+        "billing@harbor-marine.example",
+        "USD",
+    )
 
 
 @pytest.mark.parametrize(
@@ -188,7 +197,11 @@ def test_decide_stage_follows_days_overdue(days: int, stage: DunningStage) -> No
     [
         # The Balance read is stale, but payments applied since cover the total.
         ({"payments": (payment("1250.00"),)}, None, SkipReason.PAID_SINCE),
-        ({"payments": (payment("1000.00"), payment("250.00", payment_id="5002"))}, None, SkipReason.PAID_SINCE),
+        (
+            {"payments": (payment("1000.00"), payment("250.00", payment_id="5002"))},
+            None,
+            SkipReason.PAID_SINCE,
+        ),
         ({"balance": Decimal("0.00")}, None, SkipReason.PAID_SINCE),
         ({"due_date": AS_OF}, None, SkipReason.NOT_YET_DUE),
         ({"due_date": AS_OF + timedelta(days=10)}, None, SkipReason.NOT_YET_DUE),
@@ -234,7 +247,9 @@ def test_cadence_comes_from_the_policy() -> None:
     weekly, fortnightly = DunningPolicy(cadence_days=7), DunningPolicy(cadence_days=14)
     contacted = AS_OF - timedelta(days=10)
     assert isinstance(decide(invoice_validated(), contacted, weekly), FollowUpDue)
-    assert _skipped(decide(invoice_validated(), contacted, fortnightly)).reason is SkipReason.CONTACTED_RECENTLY
+    assert (
+        _skipped(decide(invoice_validated(), contacted, fortnightly)).reason is SkipReason.CONTACTED_RECENTLY
+    )
 
 
 def test_broken_promise_gets_a_follow_up_naming_the_promise_date() -> None:
@@ -249,13 +264,6 @@ def test_a_partial_payment_leaves_the_rest_due_when_the_balance_is_stale() -> No
     assert _due(decide(invoice, None, DEFAULT)).amount_due == Decimal("850.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: decide() computes amount_due = balance - payments, but QuickBooks' Balance already nets out "
-        "applied payments; a partially paid invoice (seed kind 'partially_paid') is charged twice, even negative"
-    ),
-)
 def test_a_partial_payment_is_not_subtracted_twice_when_the_balance_is_current() -> None:
     # Seed shape: TotalAmt 1000, a 600 payment applied, QuickBooks Balance updated to 400.
     invoice = invoice_validated(

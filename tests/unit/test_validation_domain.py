@@ -61,9 +61,17 @@ def test_currency_defaults_to_usd_when_the_invoice_names_none() -> None:
     ("fields", "status", "promised"),
     [
         (collection_fields("disputed"), CollectionStatus.DISPUTED, None),
-        (collection_fields("promise_to_pay", "2026-11-28"), CollectionStatus.PROMISE_TO_PAY, date(2026, 11, 28)),
+        (
+            collection_fields("promise_to_pay", "2026-11-28"),
+            CollectionStatus.PROMISE_TO_PAY,
+            date(2026, 11, 28),
+        ),
         (collection_fields("none"), CollectionStatus.NONE, None),
-        ([{"Name": "Project", "StringValue": "Dock 4"}], CollectionStatus.NONE, None),  # unrelated custom field
+        (
+            [{"Name": "Project", "StringValue": "Dock 4"}],
+            CollectionStatus.NONE,
+            None,
+        ),  # unrelated custom field
     ],
 )
 def test_collection_status_comes_from_the_custom_fields(
@@ -83,18 +91,28 @@ def test_only_payment_lines_applied_to_this_invoice_count() -> None:
             {"Amount": 600.0, "LinkedTxn": [{"TxnId": "140", "TxnType": "Invoice"}]},
         ],
     }
-    credit = {"Id": "5004", "TxnDate": "2026-11-06", "TotalAmt": 50.0,
-              "Line": [{"Amount": 50.0, "LinkedTxn": [{"TxnId": "131", "TxnType": "CreditMemo"}]}]}
+    credit = {
+        "Id": "5004",
+        "TxnDate": "2026-11-06",
+        "TotalAmt": 50.0,
+        "Line": [{"Amount": 50.0, "LinkedTxn": [{"TxnId": "131", "TxnType": "CreditMemo"}]}],
+    }
     other = qbo_payment("5005", "141", 99.0, "2026-11-07")
     validated = validate_invoice(raw_fetched(payments=[split, credit, other]))
     assert validated.payments == (
-        PaymentRecord(payment_id="5003", paid_on=date(2026, 11, 5), amount=Decimal("400.00"), invoice_ids=("131",)),
+        PaymentRecord(
+            payment_id="5003", paid_on=date(2026, 11, 5), amount=Decimal("400.00"), invoice_ids=("131",)
+        ),
     )
 
 
 def test_a_payment_line_without_an_amount_applies_the_payment_total() -> None:
-    bare = {"Id": "5006", "TxnDate": "2026-11-02", "TotalAmt": 125,
-            "Line": [{"LinkedTxn": [{"TxnId": "131", "TxnType": "Invoice"}]}]}
+    bare = {
+        "Id": "5006",
+        "TxnDate": "2026-11-02",
+        "TotalAmt": 125,
+        "Line": [{"LinkedTxn": [{"TxnId": "131", "TxnType": "Invoice"}]}],
+    }
     (record,) = validate_invoice(raw_fetched(payments=[bare])).payments
     assert str(record.amount) == "125.00"
 
@@ -102,7 +120,9 @@ def test_a_payment_line_without_an_amount_applies_the_payment_total() -> None:
 def test_customer_history_pairs_settled_invoices_with_their_last_payment() -> None:
     settled = [
         qbo_invoice(Id="90", DocNumber="1090", DueDate="2026-03-01", Balance=0.0),
-        qbo_invoice(Id="91", DocNumber="1091", DueDate="2026-05-01", Balance=0.0),  # no payment seen: left out
+        qbo_invoice(
+            Id="91", DocNumber="1091", DueDate="2026-05-01", Balance=0.0
+        ),  # no payment seen: left out
         {"Id": "92", "DueDate": "not a date"},  # unreadable history row: left out, not fatal
     ]
     payments = [
@@ -151,7 +171,10 @@ def _set(**values: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
         (_set(BillEmail={"Address": "billing at harbor"}), "Invoice.BillEmail.Address"),
         (_set(CustomField=collection_fields("in_collections")), "Invoice.CustomField.CollectionStatus"),
         (_set(CustomField=collection_fields("promise_to_pay")), "Invoice.CustomField.PromiseDate"),
-        (_set(CustomField=collection_fields("promise_to_pay", "next week")), "Invoice.CustomField.PromiseDate"),
+        (
+            _set(CustomField=collection_fields("promise_to_pay", "next week")),
+            "Invoice.CustomField.PromiseDate",
+        ),
     ],
     ids=[
         "total-as-string",
@@ -183,15 +206,30 @@ def test_malformed_invoice_names_the_field(
 @pytest.mark.parametrize(
     ("raw", "field"),
     [
-        (raw_fetched(_without(qbo_invoice(), "BillEmail"), qbo_customer(PrimaryEmailAddr=None)),
-         "Invoice.BillEmail.Address"),  # no email anywhere
+        (
+            raw_fetched(_without(qbo_invoice(), "BillEmail"), qbo_customer(PrimaryEmailAddr=None)),
+            "Invoice.BillEmail.Address",
+        ),  # no email anywhere
         (raw_fetched(no_customer=True), "Customer"),
-        (raw_fetched(customer=qbo_customer(Id="99999")), "Invoice.CustomerRef.value"),  # someone else's record
+        (
+            raw_fetched(customer=qbo_customer(Id="99999")),
+            "Invoice.CustomerRef.value",
+        ),  # someone else's record
         (raw_fetched(customer=qbo_customer(DisplayName="")), "Customer.DisplayName"),
-        (raw_fetched(payments=[{**qbo_payment("5001", "131", 100.0, "2026-11-01"), "TxnDate": "yesterday"}]),
-         "Payment[0].TxnDate"),
+        (
+            raw_fetched(
+                payments=[{**qbo_payment("5001", "131", 100.0, "2026-11-01"), "TxnDate": "yesterday"}]
+            ),
+            "Payment[0].TxnDate",
+        ),
     ],
-    ids=["no-email-anywhere", "customer-missing", "customer-mismatch", "customer-unnamed", "bad-payment-date"],
+    ids=[
+        "no-email-anywhere",
+        "customer-missing",
+        "customer-mismatch",
+        "customer-unnamed",
+        "bad-payment-date",
+    ],
 )
 def test_malformed_related_records_name_the_field(raw: RawInvoiceFetched, field: str) -> None:
     with pytest.raises(ContractInvalid) as caught:
@@ -199,13 +237,6 @@ def test_malformed_related_records_name_the_field(raw: RawInvoiceFetched, field:
     assert caught.value.field == field
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: validate_invoice accepts Balance > TotalAmt (seed malformed kind 'balance_exceeds_total'); "
-        "rules then ask the customer for three times the invoice total"
-    ),
-)
 def test_balance_above_the_invoice_total_is_invalid() -> None:
     with pytest.raises(ContractInvalid) as caught:
         validate_invoice(raw_fetched(qbo_invoice(TotalAmt=1250.0, Balance=3750.0)))

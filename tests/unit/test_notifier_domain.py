@@ -1,0 +1,162 @@
+"""Notifier: Slack Block Kit for approvers and operators, within Slack's size limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from contracts import deadletter as dl
+from contracts.approval import ApprovalLink, ApprovalRequested
+from contracts.envelope import Pipeline
+from services.approval.domain import followup_request, parse_policy
+from services.notifier.domain import approval_message, dead_letter_alert
+from tests.unit.factories import DEMO_POLICY, NOW, follow_up_drafted, follow_up_due
+
+# Slack's documented caps.
+HEADER_MAX = 150
+SECTION_TEXT_MAX = 3000
+BUTTON_TEXT_MAX = 75
+ACTIONS_MAX = 25
+
+LINKS = (
+    ApprovalLink(
+        approver="maria.lopez@demo-co.example", url="https://approvals.example/approvals/r1/decision?token=a"
+    ),
+    ApprovalLink(
+        approver="sam.chen@demo-co.example", url="https://approvals.example/approvals/r1/decision?token=b"
+    ),
+)
+
+
+def _request(
+    links: tuple[ApprovalLink, ...] = LINKS, subject: str | None = None, body: str | None = None
+) -> ApprovalRequested:
+    overrides = {k: v for k, v in (("subject", subject), ("body", body)) if v is not None}
+    drafted = follow_up_drafted(follow_up_due(), **overrides)
+    request = followup_request(
+        drafted, "demo-co", Pipeline.INVOICE_FOLLOWUP, parse_policy(DEMO_POLICY.read_text()), NOW
+    )
+    return request.model_copy(update={"links": links})
+
+
+def _blocks(message: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [b for b in message["blocks"] if b["type"] == kind]
+
+
+def _all_texts(message: dict[str, Any]) -> list[str]:
+    texts = []
+    for block in message["blocks"]:
+        if "text" in block:
+            texts.append(block["text"]["text"])
+        texts += [f["text"] for f in block.get("fields", [])]
+    return texts
+
+
+def test_approval_message_has_header_facts_and_one_button_per_link() -> None:
+    request = _request()
+    message = approval_message(request, "demo-co")
+
+    assert message["text"].startswith("Approval needed (demo-co): Send the final follow-up to Harbor Marine")
+    (header,) = _blocks(message, "header")
+    assert header["text"] == {"type": "plain_text", "text": "Approval needed: invoice 1131"}
+    fields = [f["text"] for b in _blocks(message, "section") for f in b.get("fields", [])]
+    assert "*Amount due*\nUSD 1250.00" in fields
+    assert "*Due date*\n2026-10-20" in fields
+    assert "*Days overdue*\n32" in fields
+    assert "*Approver role*\nar_manager" in fields
+    assert "*Expires*\n2026-11-24 09:30 UTC" in fields
+    (actions,) = _blocks(message, "actions")
+    assert [(b["text"]["text"], b["url"]) for b in actions["elements"]] == [
+        ("Review as maria.lopez@demo-co.example", LINKS[0].url),
+        ("Review as sam.chen@demo-co.example", LINKS[1].url),
+    ]
+    (context,) = _blocks(message, "context")
+    assert request.request_id in context["elements"][0]["text"]
+
+
+def test_the_draft_is_quoted_line_by_line() -> None:
+    message = approval_message(
+        _request(subject="Final reminder: invoice 1131", body="Dear Harbor,\n\nPlease pay."), "t"
+    )
+    assert "*Final reminder: invoice 1131*\n>Dear Harbor,\n>\n>Please pay." in _all_texts(message)
+
+
+def test_button_labels_and_button_count_stay_within_slack_limits() -> None:
+    many = tuple(
+        ApprovalLink(
+            approver=f"approver-{i}-with-a-very-long-name@finance.demo-co.example", url=f"https://a/{i}"
+        )
+        for i in range(30)
+    )
+    (actions,) = _blocks(approval_message(_request(links=many), "demo-co"), "actions")
+    assert len(actions["elements"]) == ACTIONS_MAX
+    assert all(len(b["text"]["text"]) <= BUTTON_TEXT_MAX for b in actions["elements"])
+    assert actions["elements"][0]["url"] == "https://a/0"
+
+
+def test_a_typical_draft_fits_slack_limits() -> None:
+    body = "\n".join(["Dear Harbor Marine,", "", "Invoice 1131 for USD 1250.00 is overdue. " * 5, "", "Dana"])
+    message = approval_message(_request(body=body), "demo-co")
+    assert max(len(t) for t in _all_texts(message)) <= SECTION_TEXT_MAX
+    assert len(_blocks(message, "header")[0]["text"]["text"]) <= HEADER_MAX
+
+
+def test_an_overlong_body_is_cut_before_quoting() -> None:
+    message = approval_message(_request(subject="s", body="x" * 4000), "demo-co")
+    (draft_text,) = [t for t in _all_texts(message) if t.startswith("*s*")]
+    assert draft_text.startswith("*s*\n>xxxx")
+    assert len(draft_text) <= SECTION_TEXT_MAX
+
+
+def test_the_longest_draft_the_model_may_write_fits_a_slack_section() -> None:
+    body = "\n".join(
+        ["Payment of invoice 1131 is overdue; please settle the balance of USD 1250.00 soon."] * 47
+    )
+    assert len(body) <= 4000  # what the submit_followup_draft tool accepts
+    message = approval_message(_request(subject="S" * 200, body=body), "demo-co")
+    assert max(len(t) for t in _all_texts(message)) <= SECTION_TEXT_MAX
+
+
+# --- dead letters ------------------------------------------------------------------------------------
+
+HEADERS = {
+    dl.ERROR_TYPE: "ContractInvalid",
+    dl.ERROR_MESSAGE: "Invoice.DueDate: Field required",
+    dl.ERROR_FIELD: "Invoice.DueDate",
+    dl.SOURCE_TOPIC: "invoice_followup.raw.v1",
+    dl.SOURCE_PARTITION: "2",
+    dl.SOURCE_OFFSET: "41",
+    dl.ATTEMPTS: "1",
+    dl.SERVICE: "validation",
+    dl.CORRELATION_ID: "5b0c7f8e-0000-4000-8000-000000000001",
+}
+
+
+def test_dead_letter_alert_names_the_error_the_source_and_how_to_replay() -> None:
+    alert = dead_letter_alert(HEADERS, "invoice_followup.deadletter.v1", 0, 17)
+    assert alert["text"] == "Dead letter on invoice_followup.deadletter.v1: ContractInvalid"
+    header, section = alert["blocks"]
+    assert header["text"]["text"] == "Dead letter: invoice_followup.deadletter.v1"
+    text = section["text"]["text"]
+    assert "*ContractInvalid*: Invoice.DueDate: Field required" in text
+    assert (
+        "service `validation` · source `invoice_followup.raw.v1` partition 2 offset 41 · attempts 1" in text
+    )
+    assert "field `Invoice.DueDate`" in text
+    assert "correlation id `5b0c7f8e-0000-4000-8000-000000000001`" in text
+    assert "`seamline deadletters replay invoice_followup.deadletter.v1:0:17`" in text
+    assert "`seamline deadletters show invoice_followup.deadletter.v1:0:17`" in text
+
+
+def test_dead_letter_alert_survives_missing_headers() -> None:
+    alert = dead_letter_alert({}, "invoice_followup.deadletter.v1", 1, 2)
+    assert alert["text"] == "Dead letter on invoice_followup.deadletter.v1: unknown"
+    assert "field `" not in alert["blocks"][1]["text"]["text"]
+
+
+def test_dead_letter_alert_stays_within_slack_limits() -> None:
+    headers = {**HEADERS, dl.ERROR_MESSAGE: "e" * 2000}  # the middleware caps messages at 2000 chars
+    alert = dead_letter_alert(headers, "invoice_followup." + "t" * 200 + ".v1", 0, 1)
+    assert len(alert["blocks"][0]["text"]["text"]) <= HEADER_MAX
+    assert len(alert["blocks"][1]["text"]["text"]) <= SECTION_TEXT_MAX
