@@ -28,6 +28,11 @@ def audit_topic(pipeline: Pipeline) -> str:
     return topic(pipeline, "audit")
 
 
+def alerts_topic(pipeline: Pipeline) -> str:
+    """Operator alerts a service raises about the pipeline (budget exhausted); the notifier posts them."""
+    return topic(pipeline, "alerts")
+
+
 class InvoiceFollowup:
     """invoice_followup: trigger -> raw -> validated -> decided|skipped -> drafted -> approval -> actions."""
 
@@ -46,7 +51,28 @@ class InvoiceFollowup:
     STAGES: Final = (TRIGGER, RAW, VALIDATED, DECIDED, SKIPPED, DRAFTED, APPROVAL_REQUESTED, DECISIONS, ACTIONS)
 
 
+class ContractReview:
+    """contract_review: trigger -> raw -> validated -> chunked -> extracted -> reviewed -> approval -> actions."""
+
+    TRIGGER: Final = topic(Pipeline.CONTRACT_REVIEW, "trigger")
+    RAW: Final = topic(Pipeline.CONTRACT_REVIEW, "raw")
+    VALIDATED: Final = topic(Pipeline.CONTRACT_REVIEW, "validated")
+    CHUNKED: Final = topic(Pipeline.CONTRACT_REVIEW, "chunked")
+    EXTRACTED: Final = topic(Pipeline.CONTRACT_REVIEW, "extracted")
+    REVIEWED: Final = topic(Pipeline.CONTRACT_REVIEW, "reviewed")
+    APPROVAL_REQUESTED: Final = topic(Pipeline.CONTRACT_REVIEW, "approval_requested")
+    DECISIONS: Final = topic(Pipeline.CONTRACT_REVIEW, "decisions")
+    ACTIONS: Final = topic(Pipeline.CONTRACT_REVIEW, "actions")
+    AUDIT: Final = audit_topic(Pipeline.CONTRACT_REVIEW)
+    DEADLETTER: Final = dead_letter_topic(Pipeline.CONTRACT_REVIEW)
+
+    STAGES: Final = (TRIGGER, RAW, VALIDATED, CHUNKED, EXTRACTED, REVIEWED, APPROVAL_REQUESTED, DECISIONS, ACTIONS)
+
+
 def all_topics(pipeline: Pipeline) -> tuple[str, ...]:
     """Stage topics plus the pipeline's audit and dead-letter topics."""
-    stages: dict[Pipeline, tuple[str, ...]] = {Pipeline.INVOICE_FOLLOWUP: InvoiceFollowup.STAGES}
-    return (*stages.get(pipeline, ()), audit_topic(pipeline), dead_letter_topic(pipeline))
+    stages: dict[Pipeline, tuple[str, ...]] = {
+        Pipeline.INVOICE_FOLLOWUP: InvoiceFollowup.STAGES,
+        Pipeline.CONTRACT_REVIEW: ContractReview.STAGES,
+    }
+    return (*stages.get(pipeline, ()), audit_topic(pipeline), alerts_topic(pipeline), dead_letter_topic(pipeline))

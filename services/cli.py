@@ -34,6 +34,7 @@ def main() -> None:
 @click.option("--pipelines", default="invoice_followup", show_default=True, help="comma-separated subset")
 def run(service: str, pipelines: str) -> None:
     """Run one service until SIGTERM."""
+    from shared.lag import lag_reporter
     from shared.logging import configure_logging
     from shared.runtime import serve
     from shared.topic_admin import ensure_topics
@@ -45,7 +46,9 @@ def run(service: str, pipelines: str) -> None:
 
     async def go() -> None:
         await ensure_topics(kernel.kafka_bootstrap_servers, [t for p in chosen for t in all_topics(p)])
-        await serve(app.create_app(chosen), kernel.http_host)
+        runtime = app.create_app(chosen)
+        runtime.background.append(lambda: lag_reporter(kernel.kafka_bootstrap_servers, service))
+        await serve(runtime, kernel.http_host)
 
     asyncio.run(go())
 

@@ -29,7 +29,7 @@ from contracts.topics import dead_letter_topic, pipeline_of
 from shared.broker import EventPublisher
 from shared.errors import AppError, ContractInvalid, PermanentError, RateLimited, UpstreamUnavailable
 from shared.logging import correlation_id_var
-from shared.metrics import DEAD_LETTERS, HANDLER_DURATION, HANDLER_FAILURES, HANDLER_RETRIES, MESSAGES_CONSUMED
+from shared.metrics import DEAD_LETTERS, EXCEPTIONS, HANDLER_DURATION, HANDLER_FAILURES, HANDLER_RETRIES, MESSAGES_CONSUMED
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +161,7 @@ class DeadLetterMiddleware(BaseMiddleware):
         )
         await self._publisher().publish_raw(dead_letter_topic(pipeline), record.value or b"", record.key, headers)
         DEAD_LETTERS.labels(self._service, pipeline.value, type(error).__name__).inc()
+        EXCEPTIONS.labels(pipeline.value, "dead_letter").inc()
         log.warning(
             "dead-lettered",
             extra={"fields": {"error_type": type(error).__name__, "error": error.message, "topic": record.topic}},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -23,7 +23,6 @@ class Kernel:
     broker: KafkaBroker
     publisher: EventPublisher
     audit: AuditWriter
-    groups: set[str] = field(default_factory=set)
 
     def redis(self) -> Redis:
         return Redis.from_url(self.settings.redis_url)
@@ -34,7 +33,6 @@ class Kernel:
 
     def subscriber_options(self, pipeline: Pipeline, role: str = "") -> dict[str, Any]:
         """Commit after the handler (and its publishes) finished; a failed dead-letter write redelivers."""
-        self.groups.add(self.group_id(pipeline, role))
         return {
             "group_id": self.group_id(pipeline, role),
             "ack_policy": AckPolicy.NACK_ON_ERROR,

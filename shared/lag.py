@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
-
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
@@ -15,13 +13,15 @@ from shared.metrics import CONSUMER_LAG
 log = logging.getLogger(__name__)
 
 
-async def measure_lag(bootstrap: str, service: str, groups: Iterable[str]) -> dict[str, int]:
+async def measure_lag(bootstrap: str, service: str) -> dict[str, int]:
+    """Lag of every consumer group named `<service>.*` (the kernel's naming rule)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await admin.start()
     await consumer.start()
     lag_by_topic: dict[str, int] = {}
     try:
+        groups = [g[0] for g in await admin.list_consumer_groups() if str(g[0]).startswith(f"{service}.")]
         for group in groups:
             committed = await admin.list_consumer_group_offsets(group)
             if not committed:
@@ -37,10 +37,10 @@ async def measure_lag(bootstrap: str, service: str, groups: Iterable[str]) -> di
     return lag_by_topic
 
 
-async def lag_reporter(bootstrap: str, service: str, groups: Iterable[str], interval_s: float = 15) -> None:
+async def lag_reporter(bootstrap: str, service: str, interval_s: float = 15) -> None:
     while True:
         try:
-            await measure_lag(bootstrap, service, list(groups))
+            await measure_lag(bootstrap, service)
         except Exception:  # a monitoring probe must never stop the service
             log.warning("consumer lag probe failed", exc_info=True)
         await asyncio.sleep(interval_s)

@@ -4,6 +4,7 @@ from collections.abc import Collection
 
 from contracts.envelope import Pipeline
 from services.approval.bootstrap import build_deps
+from services.approval.gauges import report_pending
 from services.approval.handlers import build_router
 from services.approval.rebuild import rebuild_if_lost
 from services.approval.settings import ApprovalSettings
@@ -24,4 +25,5 @@ def create_app(pipelines: Collection[Pipeline]) -> ServiceRuntime:
         await rebuild_if_lost(deps, kernel.redis())
 
     runtime.before_start.append(rebuild)
+    runtime.background.append(lambda: report_pending(deps.store, list(pipelines)))
     return runtime

@@ -7,6 +7,7 @@ from faststream.kafka import KafkaRouter
 
 from contracts.approval import (
     ActionExecuted,
+    ActionKind,
     ActionStatus,
     ApprovalDecided,
     ApprovalLink,
@@ -18,6 +19,7 @@ from contracts.invoice_followup import FollowUpDrafted
 from contracts.topics import InvoiceFollowup
 from services.approval.bootstrap import ApprovalDeps
 from services.approval.domain import followup_request, plan_actions
+from shared.metrics import APPROVAL_DECISIONS, EXCEPTIONS, FOLLOWUP_CYCLE_TIME, INVOICES_CHASED
 
 _POLICY_DECISION = {
     Route.AUTO: (Decision.APPROVED, "below the auto-approval threshold"),
@@ -44,6 +46,8 @@ def build_router(deps: ApprovalDeps, pipelines: Collection[Pipeline]) -> KafkaRo
             await deps.store.add(requested)
             await kernel.publisher.publish(InvoiceFollowup.APPROVAL_REQUESTED, requested, key=request.entity_id)
             await kernel.audit.write(msg, "route", request.route.value, policy_hash=loaded.sha256)
+            if request.route is Route.HUMAN:
+                EXCEPTIONS.labels(pipeline.value, "needs_human").inc()
             if request.route is not Route.HUMAN:
                 decision, reason = _POLICY_DECISION[request.route]
                 decided = ApprovalDecided(
@@ -81,6 +85,11 @@ def build_router(deps: ApprovalDeps, pipelines: Collection[Pipeline]) -> KafkaRo
                 ]
             for result in results:
                 await kernel.publisher.publish(InvoiceFollowup.ACTIONS, msg.follow(result), key=request.entity_id)
+            APPROVAL_DECISIONS.labels(pipeline.value, decided.decision.value).inc()
+            if any(r.action is ActionKind.SEND_FOLLOWUP_EMAIL and r.status is ActionStatus.EXECUTED for r in results):
+                INVOICES_CHASED.inc()
+                if msg.run_started_at is not None:
+                    FOLLOWUP_CYCLE_TIME.observe((datetime.now(UTC) - msg.run_started_at).total_seconds())
             await kernel.audit.write(
                 msg,
                 "execute",

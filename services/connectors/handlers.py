@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Collection
 
 from faststream.kafka import KafkaRouter
@@ -16,7 +17,7 @@ from services.connectors.domain import (
     settled_invoices_query,
 )
 from services.connectors.ports import JsonObject
-from shared.metrics import RECORDS_FETCHED
+from shared.metrics import PIPELINE_LAST_RUN, PIPELINE_RUNS, RECORDS_FETCHED
 
 
 def build_router(deps: ConnectorsDeps, pipelines: Collection[Pipeline]) -> KafkaRouter:
@@ -28,6 +29,8 @@ def build_router(deps: ConnectorsDeps, pipelines: Collection[Pipeline]) -> Kafka
         @router.subscriber(InvoiceFollowup.TRIGGER, **kernel.subscriber_options(pipeline))
         async def on_scan_requested(msg: Envelope[FollowUpScanRequested]) -> None:
             scan = msg.payload
+            PIPELINE_RUNS.labels(pipeline.value).inc()
+            PIPELINE_LAST_RUN.labels(pipeline.value).set(time.time())
             invoices = await deps.qbo.query_all(overdue_invoices_query(scan.as_of))
             history: dict[str, tuple[JsonObject | None, list[JsonObject], list[JsonObject]]] = {}
             for customer_id in sorted({c for inv in invoices if (c := customer_ref(inv))}):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from contracts import deadletter as dl
+from contracts.alerts import OperatorAlert
 from contracts.approval import ApprovalRequested
+from contracts.envelope import Pipeline
 
 MAX_TEXT = 2900  # Slack caps a section's text at 3000 characters
 
@@ -73,5 +75,15 @@ def dead_letter_alert(headers: dict[str, str], topic: str, partition: int, offse
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": f"Dead letter: {topic}"[:150]}},
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
+        ],
+    }
+
+
+def operator_alert(alert: OperatorAlert, pipeline: Pipeline) -> dict[str, Any]:
+    return {
+        "text": f"{pipeline.value}: {alert.message}",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": f"Alert: {alert.kind} ({pipeline.value})"[:150]}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"{alert.message}\nservice `{alert.service}`"[:MAX_TEXT]}},
         ],
     }

@@ -7,9 +7,10 @@ from faststream.kafka import KafkaMessage, KafkaRouter
 from contracts import deadletter as dl
 from contracts.approval import ApprovalRequested, Route
 from contracts.envelope import Envelope, Pipeline
-from contracts.topics import dead_letter_topic, topic
+from contracts.alerts import OperatorAlert
+from contracts.topics import alerts_topic, dead_letter_topic, topic
 from services.notifier.bootstrap import NotifierDeps
-from services.notifier.domain import approval_message, dead_letter_alert
+from services.notifier.domain import approval_message, dead_letter_alert, operator_alert
 from shared.idempotency import idempotency_key
 from shared.metrics import ALERTS_SENT
 
@@ -19,6 +20,7 @@ def build_router(deps: NotifierDeps, pipelines: Collection[Pipeline]) -> KafkaRo
     kernel = deps.kernel
     for pipeline in pipelines:
         _subscribe_dead_letters(router, deps, pipeline)
+        _subscribe_operator_alerts(router, deps, pipeline)
     if Pipeline.INVOICE_FOLLOWUP in pipelines:
         pipeline = Pipeline.INVOICE_FOLLOWUP
 
@@ -54,3 +56,15 @@ def _subscribe_dead_letters(router: KafkaRouter, deps: NotifierDeps, pipeline: P
         await deps.chat.post(deps.settings.alerts_webhook_url.get_secret_value(), alert)
         await deps.sent.record(key, "posted")
         ALERTS_SENT.labels(pipeline.value, "dead_letter").inc()
+
+
+def _subscribe_operator_alerts(router: KafkaRouter, deps: NotifierDeps, pipeline: Pipeline) -> None:
+    @router.subscriber(alerts_topic(pipeline), **deps.kernel.subscriber_options(pipeline, "operator-alerts"))
+    async def on_operator_alert(msg: Envelope[OperatorAlert]) -> None:
+        alert = msg.payload
+        key = idempotency_key("operator-alert", alert.dedupe_key)
+        if await deps.sent.result(key):
+            return
+        await deps.chat.post(deps.settings.alerts_webhook_url.get_secret_value(), operator_alert(alert, pipeline))
+        await deps.sent.record(key, "posted")
+        ALERTS_SENT.labels(pipeline.value, alert.kind).inc()

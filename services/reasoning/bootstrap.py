@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import anthropic
 
+from contracts.alerts import OperatorAlert
+from contracts.envelope import Envelope, Pipeline
+from contracts.topics import alerts_topic
 from services.reasoning.adapters.anthropic_drafter import AnthropicDrafter
 from services.reasoning.adapters.offline import OfflineDrafter
 from services.reasoning.adapters.prompt_files import load_prompt
+from services.reasoning.budget import BudgetGate, RedisSpendLedger
 from services.reasoning.domain import Prompt
 from services.reasoning.ports import Drafter
 from services.reasoning.settings import ReasoningSettings
@@ -21,6 +27,7 @@ class ReasoningDeps:
     drafter: Drafter
     followup_prompt: Prompt
     sender_name: str
+    budget: BudgetGate
 
 
 def build_drafter(settings: ReasoningSettings) -> Drafter:
@@ -36,4 +43,22 @@ def build_drafter(settings: ReasoningSettings) -> Drafter:
 
 
 def build_deps(kernel: Kernel, settings: ReasoningSettings, drafter: Drafter | None = None) -> ReasoningDeps:
-    return ReasoningDeps(kernel, drafter or build_drafter(settings), load_prompt("followup_email.v1"), settings.sender_name)
+    async def alert(pipeline: Pipeline, spent: Decimal) -> None:
+        dedupe = f"llm-budget:{pipeline.value}:{datetime.now(UTC).date().isoformat()}"
+        command = Envelope.start(
+            OperatorAlert(
+                kind="llm_budget_exhausted",
+                service=kernel.service,
+                message=f"LLM spend today {spent} USD reached the {settings.daily_budget_usd} USD budget; "
+                "drafting is paused until tomorrow or a higher budget",
+                dedupe_key=dedupe,
+            ),
+            pipeline=pipeline,
+            tenant=kernel.settings.tenant,
+        )
+        await kernel.publisher.publish(alerts_topic(pipeline), command, key=dedupe)
+
+    gate = BudgetGate(RedisSpendLedger(kernel.redis()), settings.daily_budget_usd, alert, settings.budget_poll_s)
+    return ReasoningDeps(
+        kernel, drafter or build_drafter(settings), load_prompt("followup_email.v1"), settings.sender_name, gate
+    )

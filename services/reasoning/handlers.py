@@ -10,7 +10,7 @@ from contracts.topics import InvoiceFollowup
 from services.reasoning.bootstrap import ReasoningDeps
 from services.reasoning.domain import check_grounding, cost_usd, prompt_facts
 from shared.errors import DraftRefused
-from shared.metrics import LLM_COST, LLM_TOKENS
+from shared.metrics import LLM_COST, LLM_TOKENS, RUN_COST
 
 
 def build_router(deps: ReasoningDeps, pipelines: Collection[Pipeline]) -> KafkaRouter:
@@ -22,8 +22,10 @@ def build_router(deps: ReasoningDeps, pipelines: Collection[Pipeline]) -> KafkaR
         @router.subscriber(InvoiceFollowup.DECIDED, **kernel.subscriber_options(pipeline))
         async def on_follow_up_due(msg: Envelope[FollowUpDue]) -> None:
             prompt = deps.followup_prompt
+            await deps.budget.wait_for_budget(pipeline)
             draft = await deps.drafter.draft_followup(prompt, prompt_facts(msg.payload, deps.sender_name))
             cost = cost_usd(draft)
+            await deps.budget.record(pipeline, cost)
             for kind, count in (
                 ("input", draft.input_tokens),
                 ("output", draft.output_tokens),
@@ -32,6 +34,7 @@ def build_router(deps: ReasoningDeps, pipelines: Collection[Pipeline]) -> KafkaR
             ):
                 LLM_TOKENS.labels(pipeline.value, draft.model, kind).inc(count)
             LLM_COST.labels(pipeline.value, draft.model).inc(float(cost))
+            RUN_COST.labels(pipeline.value).observe(float(cost))
             audit = {
                 "prompt_id": prompt.prompt_id,
                 "prompt_version": prompt.version,

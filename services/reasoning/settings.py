@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -19,3 +21,5 @@ class ReasoningSettings(BaseSettings):
     model: str = "claude-sonnet-4-5"
     timeout_s: float = 60.0
     sender_name: str = "Accounts Receivable"
+    daily_budget_usd: Decimal = Decimal("20.00")
+    budget_poll_s: float = 30.0

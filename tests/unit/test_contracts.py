@@ -137,13 +137,17 @@ def test_invoice_followup_topics_follow_the_naming_scheme() -> None:
 
 def test_every_topic_belongs_to_its_pipeline() -> None:
     topics = all_topics(Pipeline.INVOICE_FOLLOWUP)
-    assert len(topics) == len(set(topics)) == len(InvoiceFollowup.STAGES) + 2
+    assert len(topics) == len(set(topics)) == len(InvoiceFollowup.STAGES) + 3
     assert {pipeline_of(t) for t in topics} == {Pipeline.INVOICE_FOLLOWUP}
-    assert topics[-2:] == (InvoiceFollowup.AUDIT, InvoiceFollowup.DEADLETTER)
+    assert topics[-3:] == (InvoiceFollowup.AUDIT, "invoice_followup.alerts.v1", InvoiceFollowup.DEADLETTER)
 
 
 def test_a_pipeline_without_stages_still_has_its_own_audit_and_dead_letters() -> None:
-    assert all_topics(Pipeline.AP_MATCHING) == ("ap_matching.audit.v1", "ap_matching.deadletter.v1")
+    assert all_topics(Pipeline.AP_MATCHING) == (
+        "ap_matching.audit.v1",
+        "ap_matching.alerts.v1",
+        "ap_matching.deadletter.v1",
+    )
 
 
 def test_a_topic_outside_every_pipeline_is_rejected() -> None:

@@ -1,0 +1,32 @@
+"""Pending approvals and the age of the oldest, for the approvals dashboard and the SLA alert."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from contracts.envelope import Pipeline
+from services.approval.ports import ApprovalStore
+from shared.metrics import APPROVAL_OLDEST_AGE, APPROVALS_PENDING
+
+log = logging.getLogger(__name__)
+
+
+async def report_pending(store: ApprovalStore, pipelines: list[Pipeline], interval_s: float = 10) -> None:
+    while True:
+        try:
+            counts: dict[Pipeline, int] = defaultdict(int)
+            oldest: dict[Pipeline, datetime] = {}
+            for requested in await store.pending():
+                counts[requested.pipeline] += 1
+                oldest[requested.pipeline] = min(oldest.get(requested.pipeline, requested.occurred_at), requested.occurred_at)
+            now = datetime.now(UTC)
+            for pipeline in pipelines:
+                APPROVALS_PENDING.labels(pipeline.value).set(counts[pipeline])
+                age = (now - oldest[pipeline]).total_seconds() if pipeline in oldest else 0
+                APPROVAL_OLDEST_AGE.labels(pipeline.value).set(age)
+        except Exception:  # a monitoring probe must never stop the service
+            log.warning("pending approvals probe failed", exc_info=True)
+        await asyncio.sleep(interval_s)

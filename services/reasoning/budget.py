@@ -1,0 +1,64 @@
+"""The daily LLM budget per pipeline: over it, LLM calls wait (messages stay in Kafka, nothing is lost)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from redis.asyncio import Redis
+
+from contracts.envelope import Pipeline
+from shared.metrics import LLM_BUDGET, LLM_PAUSED, LLM_SPEND_TODAY
+
+log = logging.getLogger(__name__)
+
+
+class RedisSpendLedger:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    def _key(self, pipeline: Pipeline) -> str:
+        return f"llm:spend:{pipeline.value}:{datetime.now(UTC).date().isoformat()}"
+
+    async def spent_today(self, pipeline: Pipeline) -> Decimal:
+        raw = await self._redis.get(self._key(pipeline))
+        return Decimal(raw.decode()) if raw else Decimal(0)
+
+    async def add(self, pipeline: Pipeline, cost: Decimal) -> None:
+        if cost > 0:
+            await self._redis.incrbyfloat(self._key(pipeline), float(cost))
+            await self._redis.expire(self._key(pipeline), 3 * 24 * 3600)
+
+
+class BudgetGate:
+    def __init__(
+        self,
+        ledger: RedisSpendLedger,
+        daily_budget_usd: Decimal,
+        on_exhausted: Callable[[Pipeline, Decimal], Awaitable[None]],
+        poll_s: float = 30.0,
+    ) -> None:
+        self._ledger = ledger
+        self._budget = daily_budget_usd
+        self._on_exhausted = on_exhausted
+        self._poll_s = poll_s
+
+    async def wait_for_budget(self, pipeline: Pipeline) -> None:
+        LLM_BUDGET.labels(pipeline.value).set(float(self._budget))
+        alerted = False
+        while (spent := await self._ledger.spent_today(pipeline)) >= self._budget:
+            LLM_PAUSED.labels(pipeline.value).set(1)
+            LLM_SPEND_TODAY.labels(pipeline.value).set(float(spent))
+            if not alerted:
+                log.warning("LLM budget exhausted: pausing", extra={"fields": {"pipeline": pipeline.value}})
+                await self._on_exhausted(pipeline, spent)
+                alerted = True
+            await asyncio.sleep(self._poll_s)
+        LLM_PAUSED.labels(pipeline.value).set(0)
+
+    async def record(self, pipeline: Pipeline, cost: Decimal) -> None:
+        await self._ledger.add(pipeline, cost)
+        LLM_SPEND_TODAY.labels(pipeline.value).set(float(await self._ledger.spent_today(pipeline)))
