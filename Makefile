@@ -4,7 +4,7 @@ STAMP := .run/.installed
 
 include infra/stack.mk
 
-.PHONY: help install demo test test-unit test-integration test-e2e lint typecheck bench up down
+.PHONY: help install demo test test-unit test-integration test-e2e test-faults lint typecheck bench up down
 
 help:
 	@echo "make demo   - install, start Kafka + Redis + sandboxes + six services, run invoice follow-up, show results"
@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	@mkdir -p .run
 	$(PYTHON) -m pip install -q --disable-pip-version-check -e ".[dev]"
 	bash infra/kafka/kafka.sh fetch
+	bash infra/prometheus/install.sh
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -31,6 +32,9 @@ test: install infra-up
 
 test-unit: install
 	$(PYTHON) -m pytest -q tests/unit tests/sandboxes
+
+test-faults: install infra-up
+	$(PYTHON) -m pytest -q -s tests/e2e/faults
 
 test-integration: install infra-up
 	$(PYTHON) -m pytest -q tests/integration

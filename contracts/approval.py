@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from contracts.contract_review import ContractReviewSummary
 from contracts.envelope import Contract
 from contracts.invoice_followup import FollowUpDrafted
 
@@ -18,6 +19,7 @@ class ActionKind(StrEnum):
     SUBMIT_PAYROLL = "submit_payroll"
     CHANGE_POLICY = "change_policy"
     CHANGE_RULES = "change_rules"
+    REVIEW_CONTRACT = "review_contract"
 
 
 class Route(StrEnum):
@@ -46,9 +48,10 @@ class ApprovalRequested(Contract):
     policy_version: str
     policy_hash: str
     summary: str
-    draft: FollowUpDrafted
+    draft: FollowUpDrafted | None = None
     expires_at: datetime
     links: tuple[ApprovalLink, ...] = ()
+    review: ContractReviewSummary | None = None
 
 
 class Decision(StrEnum):
@@ -71,6 +74,8 @@ class ActionStatus(StrEnum):
     ALREADY_DONE = "already_done"
     RECORDED_ONLY = "recorded_only"
     NOT_EXECUTED = "not_executed"
+    UNCERTAIN = "uncertain"
+    """A previous attempt was cut off mid-send: not repeated, an operator checks."""
 
 
 class ActionExecuted(Contract):

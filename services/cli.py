@@ -31,7 +31,9 @@ def main() -> None:
 
 @main.command()
 @click.argument("service", type=click.Choice(SERVICES))
-@click.option("--pipelines", default="invoice_followup", show_default=True, help="comma-separated subset")
+@click.option(
+    "--pipelines", default="invoice_followup,contract_review", show_default=True, help="comma-separated subset"
+)
 def run(service: str, pipelines: str) -> None:
     """Run one service until SIGTERM."""
     from shared.lag import lag_reporter

@@ -22,6 +22,9 @@ from faststream import BaseMiddleware
 from faststream.exceptions import HandlerException
 from faststream.message import StreamMessage
 from pydantic import ValidationError
+from redis.exceptions import BusyLoadingError as RedisBusyLoadingError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from contracts import deadletter as dl
@@ -48,6 +51,8 @@ def classify(exc: BaseException) -> AppError:
         return ContractInvalid(errors[0]["msg"] if errors else str(exc), field=field)
     if isinstance(exc, ValueError | UnicodeDecodeError):
         return ContractInvalid(str(exc), field="<body>")
+    if isinstance(exc, RedisConnectionError | RedisTimeoutError | RedisBusyLoadingError):
+        return UpstreamUnavailable(f"redis unavailable: {type(exc).__name__}")
     if isinstance(exc, KafkaTimeoutError) or (isinstance(exc, KafkaError) and exc.retriable):
         return UpstreamUnavailable(f"{type(exc).__name__}: {exc}")
     return UnexpectedError(f"{type(exc).__name__}: {exc}")

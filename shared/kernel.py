@@ -40,6 +40,7 @@ class Kernel:
             "session_timeout_ms": self.settings.consumer_session_timeout_ms,
             "heartbeat_interval_ms": self.settings.consumer_heartbeat_interval_ms,
             "max_poll_interval_ms": self.settings.max_poll_interval_ms,
+            "max_workers": self.settings.consumer_workers,
         }
 
 

@@ -39,5 +39,5 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiokafka", "kafka", "uvicorn.access", "httpx", "apscheduler"):
+    for noisy in ("aiokafka", "kafka", "uvicorn.access", "httpx", "httpx2", "anthropic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

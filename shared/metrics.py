@@ -59,3 +59,7 @@ EXCEPTIONS = Counter(
     "seamline_exceptions_total", "Items that needed a human or were dead-lettered", ["pipeline", "kind"]
 )
 ITEMS_PROCESSED = Counter("seamline_items_processed_total", "Items a pipeline finished, by outcome", ["pipeline", "outcome"])
+PIPELINE_SCHEDULE_INTERVAL = Gauge(
+    "seamline_pipeline_schedule_interval_seconds", "How often a scheduled pipeline is meant to run", ["pipeline"]
+)
+APPROVAL_SLA = Gauge("seamline_approval_sla_seconds", "How long an approval request may wait", ["pipeline"])

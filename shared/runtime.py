@@ -19,7 +19,7 @@ from shared.metrics import SERVICE_UP
 
 log = logging.getLogger(__name__)
 
-Hook = Callable[[], Awaitable[None]]
+Hook = Callable[[], Awaitable[object]]
 
 
 @dataclass

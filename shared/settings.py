@@ -28,3 +28,5 @@ class KernelSettings(BaseSettings):
     consumer_session_timeout_ms: int = 10_000
     consumer_heartbeat_interval_ms: int = 1_000
     max_poll_interval_ms: int = 300_000
+    consumer_workers: int = Field(default=3, ge=1, le=32)
+    """Consumers per subscriber in the same group: partitions are handled in parallel, each one in order."""

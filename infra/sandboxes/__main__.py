@@ -15,7 +15,7 @@ def parse_args(argv: Sequence[str] | None = None) -> SandboxConfig:
     defaults = SandboxConfig()
     parser = argparse.ArgumentParser(prog="python -m infra.sandboxes", description=__doc__)
     parser.add_argument("--host", default=defaults.host)
-    for name in ("qbo", "crm", "slack", "anthropic", "smtp-http", "smtp"):
+    for name in ("qbo", "crm", "slack", "anthropic", "smtp-http", "smtp", "documents"):
         attr = f"{name.replace('-', '_')}_port"
         parser.add_argument(f"--{name}-port", dest=attr, type=int, default=getattr(defaults, attr))
     parser.add_argument("--as-of", type=date.fromisoformat, default=defaults.as_of, help="YYYY-MM-DD")
@@ -35,6 +35,7 @@ def parse_args(argv: Sequence[str] | None = None) -> SandboxConfig:
         anthropic_port=args.anthropic_port,
         smtp_http_port=args.smtp_http_port,
         smtp_port=args.smtp_port,
+        documents_port=args.documents_port,
         as_of=args.as_of,
         customers=args.customers,
         invoices=args.invoices,

@@ -22,6 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from infra.sandboxes.anthropic_terms import TermsRequestError, terms_reply, wants_terms_tool
+
 DRAFT_TOOL = "submit_followup_draft"
 Mode = Literal["normal", "wrong_amount", "overloaded", "rate_limited"]
 _FACTS = re.compile(r"<facts>(.*?)</facts>", re.DOTALL)
@@ -180,6 +182,8 @@ def _usage(state: AnthropicState, body: dict[str, Any], output_chars: int) -> di
 
 
 def _reply(state: AnthropicState, body: dict[str, Any], mode: Mode) -> JSONResponse:
+    if wants_terms_tool(body):
+        return _terms_reply(state, body, mode)
     wants_tool = _wants_draft_tool(body)
     facts = _facts_from(body["messages"])
     amount = facts.amount_due
@@ -206,6 +210,26 @@ def _reply(state: AnthropicState, body: dict[str, Any], mode: Mode) -> JSONRespo
             "model": body["model"],
             "content": content,
             "stop_reason": stop_reason,
+            "stop_sequence": None,
+            "usage": _usage(state, body, output_chars),
+        },
+        headers={"request-id": f"req_sbx_{uuid.uuid4().hex[:24]}"},
+    )
+
+
+def _terms_reply(state: AnthropicState, body: dict[str, Any], mode: Mode) -> JSONResponse:
+    try:
+        content, output_chars = terms_reply(body, misquote=mode == "wrong_amount")
+    except TermsRequestError as exc:
+        raise InvalidRequestError(str(exc)) from exc
+    return JSONResponse(
+        {
+            "id": f"msg_sbx_{uuid.uuid4().hex[:24]}",
+            "type": "message",
+            "role": "assistant",
+            "model": body["model"],
+            "content": content,
+            "stop_reason": "tool_use",
             "stop_sequence": None,
             "usage": _usage(state, body, output_chars),
         },

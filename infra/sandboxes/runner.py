@@ -14,13 +14,14 @@ from starlette.applications import Starlette
 
 from infra.sandboxes.anthropic_api import AnthropicState, build_anthropic_app
 from infra.sandboxes.crm import CrmState, build_crm_app
+from infra.sandboxes.documents import DocumentState, build_documents_app
 from infra.sandboxes.qbo import build_qbo_app
 from infra.sandboxes.qbo_seed import SeedParams, seed_company
 from infra.sandboxes.qbo_state import QboState
 from infra.sandboxes.slack import SlackState, build_slack_app
 from infra.sandboxes.smtp import SmtpSinkState, build_smtp_listing_app, start_smtp_sink
 
-SANDBOXES = ("qbo", "crm", "slack", "smtp", "anthropic")
+SANDBOXES = ("qbo", "crm", "slack", "smtp", "anthropic", "documents")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class SandboxConfig:
     anthropic_port: int = 8713
     smtp_http_port: int = 8714
     smtp_port: int = 8725
+    documents_port: int = 8715
     as_of: date = field(default_factory=date.today)
     customers: int = 40
     invoices: int = 200
@@ -46,6 +48,7 @@ class SandboxStates:
     slack: SlackState = field(default_factory=SlackState)
     smtp: SmtpSinkState = field(default_factory=SmtpSinkState)
     anthropic: AnthropicState = field(default_factory=AnthropicState)
+    documents: DocumentState = field(default_factory=DocumentState)
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ def _http_apps(config: SandboxConfig, states: SandboxStates) -> list[tuple[str, 
         "slack": ("slack", config.slack_port, lambda: build_slack_app(states.slack)),
         "anthropic": ("anthropic", config.anthropic_port, lambda: build_anthropic_app(states.anthropic)),
         "smtp": ("smtp-http", config.smtp_http_port, lambda: build_smtp_listing_app(states.smtp)),
+        "documents": ("documents", config.documents_port, lambda: build_documents_app(states.documents)),
     }
     return [(name, port, build()) for key, (name, port, build) in apps.items() if key in config.only]
 

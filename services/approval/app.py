@@ -21,9 +21,11 @@ def create_app(pipelines: Collection[Pipeline]) -> ServiceRuntime:
     kernel.broker.include_router(build_router(deps, pipelines))
     runtime = ServiceRuntime("approval", kernel.broker, settings.http_port, routes=build_routes(deps))
 
-    async def rebuild() -> None:
-        await rebuild_if_lost(deps, kernel.redis())
+    redis = kernel.redis()
+
+    async def rebuild() -> int:
+        return await rebuild_if_lost(deps, redis)
 
     runtime.before_start.append(rebuild)
-    runtime.background.append(lambda: report_pending(deps.store, list(pipelines)))
+    runtime.background.append(lambda: report_pending(deps.store, list(pipelines), rebuild, settings.approval_sla_s))
     return runtime

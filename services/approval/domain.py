@@ -133,6 +133,7 @@ class PlannedAction:
     to: str = ""
     subject: str = ""
     body: str = ""
+    deal_id: str = ""
 
 
 def plan_actions(request: ApprovalRequested) -> tuple[PlannedAction, ...]:
@@ -140,6 +141,8 @@ def plan_actions(request: ApprovalRequested) -> tuple[PlannedAction, ...]:
     if request.action in NEVER_AUTOMATED:
         raise PolicyRefused(f"{request.action.value} is never automated, even with an approval")
     draft = request.draft
+    if draft is None:
+        raise PolicyRefused("a follow-up request without its draft")
     facts = draft.facts
     note = (
         f"Follow-up ({facts.stage.value}) sent to {facts.customer_email} for invoice {facts.invoice_number}: "

@@ -17,14 +17,28 @@ class ActionExecutor:
         self._done = done
 
     async def run(self, request_id: str, entity_id: str, planned: PlannedAction) -> ActionExecuted:
+        """At most once: an attempt that a crash cut off between sending and recording is never repeated.
+
+        SMTP and the CRM notes API take no idempotency key, so after such a crash nobody can tell whether the
+        customer got the email. A duplicate dunning email is the worse mistake, so the action is reported
+        UNCERTAIN for an operator to check instead of being sent again.
+        """
+        attempt = f"{planned.key}:attempt"
         previous = await self._done.result(planned.key)
         if previous is not None:
             status, detail = ActionStatus.ALREADY_DONE, previous
+        elif (started := await self._done.result(attempt)) is not None:
+            status = ActionStatus.UNCERTAIN
+            detail = f"an attempt started at {started} was cut off; not repeated: check before sending by hand"
         else:
-            if planned.action is ActionKind.SEND_FOLLOWUP_EMAIL:
-                detail = await self._mailer.send(planned.to, planned.subject, planned.body, planned.key)
-            else:
-                detail = await self._crm.add_note(planned.body, planned.key)
+            await self._done.record(attempt, datetime.now(UTC).isoformat())
+            try:
+                detail = await self._perform(planned)
+            except Exception:
+                # The failure was seen, so the side effect did not complete: let the retry try again.
+                # (A cancellation is not caught: it may strike after the send, so it stays UNCERTAIN.)
+                await self._done.forget(attempt)
+                raise
             await self._done.record(planned.key, detail)
             status = ActionStatus.EXECUTED
         return ActionExecuted(
@@ -36,3 +50,10 @@ class ActionExecutor:
             detail=detail,
             executed_at=datetime.now(UTC),
         )
+
+    async def _perform(self, planned: PlannedAction) -> str:
+        if planned.action is ActionKind.SEND_FOLLOWUP_EMAIL:
+            return await self._mailer.send(planned.to, planned.subject, planned.body, planned.key)
+        if planned.deal_id:
+            return await self._crm.add_note(planned.body, planned.key, deal_id=planned.deal_id)
+        return await self._crm.add_note(planned.body, planned.key)

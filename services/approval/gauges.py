@@ -5,18 +5,27 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from contracts.envelope import Pipeline
 from services.approval.ports import ApprovalStore
-from shared.metrics import APPROVAL_OLDEST_AGE, APPROVALS_PENDING
+from shared.metrics import APPROVAL_OLDEST_AGE, APPROVAL_SLA, APPROVALS_PENDING
 
 log = logging.getLogger(__name__)
 
 
-async def report_pending(store: ApprovalStore, pipelines: list[Pipeline], interval_s: float = 10) -> None:
+async def report_pending(
+    store: ApprovalStore,
+    pipelines: list[Pipeline],
+    rebuild: Callable[[], Awaitable[int]],
+    sla_s: float,
+    interval_s: float = 10,
+) -> None:
+    """Also notices a Redis that lost its data while the service runs, and rebuilds the index from Kafka."""
     while True:
         try:
+            await rebuild()
             counts: dict[Pipeline, int] = defaultdict(int)
             oldest: dict[Pipeline, datetime] = {}
             for requested in await store.pending():
@@ -24,6 +33,7 @@ async def report_pending(store: ApprovalStore, pipelines: list[Pipeline], interv
                 oldest[requested.pipeline] = min(oldest.get(requested.pipeline, requested.occurred_at), requested.occurred_at)
             now = datetime.now(UTC)
             for pipeline in pipelines:
+                APPROVAL_SLA.labels(pipeline.value).set(sla_s)
                 APPROVALS_PENDING.labels(pipeline.value).set(counts[pipeline])
                 age = (now - oldest[pipeline]).total_seconds() if pipeline in oldest else 0
                 APPROVAL_OLDEST_AGE.labels(pipeline.value).set(age)

@@ -14,11 +14,15 @@ from contracts.approval import (
     Decision,
     Route,
 )
+from contracts.alerts import OperatorAlert
+from contracts.contract_review import ContractReviewSummary
 from contracts.envelope import Envelope, Pipeline
 from contracts.invoice_followup import FollowUpDrafted
-from contracts.topics import InvoiceFollowup
+from contracts.topics import ContractReview, InvoiceFollowup, alerts_topic
 from services.approval.bootstrap import ApprovalDeps
+from services.approval.contract_domain import contract_review_request, plan_contract_actions
 from services.approval.domain import followup_request, plan_actions
+from shared.kernel import Kernel
 from shared.metrics import APPROVAL_DECISIONS, EXCEPTIONS, FOLLOWUP_CYCLE_TIME, INVOICES_CHASED
 
 _POLICY_DECISION = {
@@ -85,6 +89,9 @@ def build_router(deps: ApprovalDeps, pipelines: Collection[Pipeline]) -> KafkaRo
                 ]
             for result in results:
                 await kernel.publisher.publish(InvoiceFollowup.ACTIONS, msg.follow(result), key=request.entity_id)
+            for result in results:
+                if result.status is ActionStatus.UNCERTAIN:
+                    await _alert_uncertain(kernel, msg, result, alerts_topic(pipeline))
             APPROVAL_DECISIONS.labels(pipeline.value, decided.decision.value).inc()
             if any(r.action is ActionKind.SEND_FOLLOWUP_EMAIL and r.status is ActionStatus.EXECUTED for r in results):
                 INVOICES_CHASED.inc()
@@ -99,4 +106,74 @@ def build_router(deps: ApprovalDeps, pipelines: Collection[Pipeline]) -> KafkaRo
                 approver=decided.decided_by,
             )
 
+    if Pipeline.CONTRACT_REVIEW in pipelines:
+        review = Pipeline.CONTRACT_REVIEW
+
+        @router.subscriber(ContractReview.REVIEWED, **kernel.subscriber_options(review))
+        async def on_contract_reviewed(msg: Envelope[ContractReviewSummary]) -> None:
+            loaded = deps.policies.for_tenant(msg.tenant)
+            request = contract_review_request(msg.payload, msg.tenant, review, loaded, datetime.now(UTC))
+            if await deps.store.get(request.request_id) is not None:
+                await kernel.audit.write(msg, "route", "duplicate_review", policy_hash=loaded.sha256)
+                return
+            if request.route is Route.HUMAN and request.approver_role:
+                approvers = loaded.policy.approvers.get(request.approver_role, ())
+                links = tuple(ApprovalLink(approver=a, url=deps.links.link(request.request_id, a)) for a in approvers)
+                request = request.model_copy(update={"links": links})
+            requested = msg.follow(request)
+            await kernel.publisher.publish(ContractReview.APPROVAL_REQUESTED, requested, key=request.entity_id)
+            await deps.store.add(requested)
+            await kernel.audit.write(msg, "route", request.route.value, policy_hash=loaded.sha256)
+            if request.route is not Route.HUMAN:
+                decision, reason = _POLICY_DECISION[request.route]
+                decided = ApprovalDecided(
+                    request_id=request.request_id,
+                    decision=decision,
+                    decided_by=f"policy:{request.route.value}",
+                    reason=reason,
+                    request=request,
+                )
+                await deps.store.claim_decision(decided)
+                await kernel.publisher.publish(ContractReview.DECISIONS, requested.follow(decided), key=request.entity_id)
+
+        @router.subscriber(ContractReview.DECISIONS, **kernel.subscriber_options(review, "executor"))
+        async def on_contract_review_decided(msg: Envelope[ApprovalDecided]) -> None:
+            decided = msg.payload
+            request = decided.request
+            planned = plan_contract_actions(decided)
+            results = [await deps.executor.run(request.request_id, request.entity_id, p) for p in planned] or [
+                ActionExecuted(
+                    request_id=request.request_id,
+                    action=request.action,
+                    entity_id=request.entity_id,
+                    status=ActionStatus.RECORDED_ONLY
+                    if decided.decision is Decision.SHADOWED
+                    else ActionStatus.NOT_EXECUTED,
+                    idempotency_key="",
+                    detail=f"{decided.reason}; review of deal {request.entity_id} recorded, nothing written",
+                    executed_at=datetime.now(UTC),
+                )
+            ]
+            for result in results:
+                await kernel.publisher.publish(ContractReview.ACTIONS, msg.follow(result), key=request.entity_id)
+            APPROVAL_DECISIONS.labels(review.value, decided.decision.value).inc()
+            await kernel.audit.write(
+                msg,
+                "execute",
+                ",".join(f"{r.action.value}:{r.status.value}" for r in results),
+                policy_hash=request.policy_hash,
+                decision=decided.decision.value,
+                approver=decided.decided_by,
+            )
+
     return router
+
+
+async def _alert_uncertain(kernel: Kernel, msg: Envelope[ApprovalDecided], result: ActionExecuted, topic: str) -> None:
+    alert = OperatorAlert(
+        kind="uncertain_side_effect",
+        service=kernel.service,
+        message=f"{result.action.value} for {result.entity_id} (request {result.request_id}): {result.detail}",
+        dedupe_key=f"uncertain:{result.idempotency_key}",
+    )
+    await kernel.publisher.publish(topic, msg.follow(alert), key=result.entity_id)

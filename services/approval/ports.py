@@ -15,8 +15,8 @@ class Mailer(Protocol):
 
 
 class CrmNotes(Protocol):
-    async def add_note(self, body: str, idempotency_key: str) -> str:
-        """Write a note; returns the CRM's note id."""
+    async def add_note(self, body: str, idempotency_key: str, deal_id: str | None = None) -> str:
+        """Write a note (associated with the deal, if given); returns the CRM's note id."""
         ...
 
 

@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 
 from contracts.approval import ActionExecuted, ActionStatus, ApprovalDecided, ApprovalRequested
 from contracts.envelope import Envelope
-from contracts.topics import InvoiceFollowup
+from contracts.topics import ContractReview, InvoiceFollowup
 from services.approval.bootstrap import ApprovalDeps
 from shared.topic_reader import read_topic
 
@@ -22,17 +22,18 @@ async def rebuild_if_lost(deps: ApprovalDeps, redis: Redis) -> int:
         return 0
     bootstrap = deps.kernel.settings.kafka_bootstrap_servers
     replayed = 0
-    async for record in read_topic(bootstrap, InvoiceFollowup.APPROVAL_REQUESTED):
-        await deps.store.add(Envelope[ApprovalRequested].model_validate_json(record.value))
-        replayed += 1
-    async for record in read_topic(bootstrap, InvoiceFollowup.DECISIONS):
-        await deps.store.claim_decision(Envelope[ApprovalDecided].model_validate_json(record.value).payload)
-        replayed += 1
-    async for record in read_topic(bootstrap, InvoiceFollowup.ACTIONS):
-        action = Envelope[ActionExecuted].model_validate_json(record.value).payload
-        if action.status in (ActionStatus.EXECUTED, ActionStatus.ALREADY_DONE) and action.idempotency_key:
-            await deps.done.record(action.idempotency_key, action.detail)
-        replayed += 1
+    for stages in (InvoiceFollowup, ContractReview):
+        async for record in read_topic(bootstrap, stages.APPROVAL_REQUESTED):
+            await deps.store.add(Envelope[ApprovalRequested].model_validate_json(record.value))
+            replayed += 1
+        async for record in read_topic(bootstrap, stages.DECISIONS):
+            await deps.store.claim_decision(Envelope[ApprovalDecided].model_validate_json(record.value).payload)
+            replayed += 1
+        async for record in read_topic(bootstrap, stages.ACTIONS):
+            action = Envelope[ActionExecuted].model_validate_json(record.value).payload
+            if action.status in (ActionStatus.EXECUTED, ActionStatus.ALREADY_DONE) and action.idempotency_key:
+                await deps.done.record(action.idempotency_key, action.detail)
+            replayed += 1
     await redis.set(MARKER, "1")
     log.info("approval index rebuilt from kafka", extra={"fields": {"records": replayed}})
     return replayed

@@ -14,6 +14,7 @@ class ApprovalSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SEAMLINE_APPROVAL_", extra="ignore")
 
     http_port: int = 8805
+    approval_sla_s: float = 24 * 3600
     public_url: str = "http://127.0.0.1:8805"
     policy_dir: Path = REPO / "infra" / "tenants"
     link_secret: SecretStr

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from contracts.approval import ApprovalDecided, Decision
 from contracts.topics import topic
 from services.approval.bootstrap import ApprovalDeps
+from services.approval.contract_pages import review_html
 from services.approval.domain import check_decider
 from shared.errors import PolicyRefused
 
@@ -47,8 +48,9 @@ def build_routes(deps: ApprovalDeps) -> list[Route]:
             "route": request.route.value,
             "approver_role": request.approver_role,
             "summary": request.summary,
-            "subject": request.draft.subject,
-            "body": request.draft.body,
+            "subject": request.draft.subject if request.draft else None,
+            "body": request.draft.body if request.draft else None,
+            "review": request.review.model_dump(mode="json") if request.review else None,
             "expires_at": request.expires_at.isoformat(),
             "status": decided.decision.value if decided else "pending",
             "decided_by": decided.decided_by if decided else None,
@@ -93,14 +95,19 @@ def build_routes(deps: ApprovalDeps) -> list[Route]:
                          f"{html.escape(decided.decided_by)}</p>", 409)
         r = requested.payload
         body = (
-            f"<p>{html.escape(r.summary)}</p><h2>{html.escape(r.draft.subject)}</h2>"
-            f"<pre>{html.escape(r.draft.body)}</pre><p>Deciding as {html.escape(approver)}</p>"
+            f"<p>{html.escape(r.summary)}</p>"
+            + (
+                f"<h2>{html.escape(r.draft.subject)}</h2><pre>{html.escape(r.draft.body)}</pre>"
+                if r.draft
+                else review_html(r.review) if r.review else ""
+            )
+            + f"<p>Deciding as {html.escape(approver)}</p>"
             f'<form method="post"><input type="hidden" name="token" value="{html.escape(token)}">'
             '<label>Reason <input name="reason"></label> '
             '<button name="decision" value="approve">Approve</button> '
             '<button name="decision" value="reject">Reject</button></form>'
         )
-        return _page("Approve this follow-up?", body)
+        return _page("Approve this follow-up?" if r.draft else "Record your contract review", body)
 
     async def decide(request: Request) -> Response:
         request_id = request.path_params["request_id"]

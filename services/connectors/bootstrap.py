@@ -4,9 +4,12 @@ from dataclasses import dataclass
 
 import httpx
 
+from services.connectors.adapters.document_store import HttpDocumentStore
+from services.connectors.adapters.hubspot_deals import HubSpotDeals
 from services.connectors.adapters.qbo_client import QboHttpClient, QboOAuth
+from services.connectors.adapters.redis_dedupe import RedisWebhookDedupe
 from services.connectors.adapters.redis_tokens import RedisRefreshTokenStore
-from services.connectors.ports import QuickBooks
+from services.connectors.ports import CrmDeals, DocumentStore, QuickBooks, WebhookDedupe
 from services.connectors.settings import ConnectorsSettings
 from shared.kernel import Kernel
 
@@ -16,6 +19,9 @@ class ConnectorsDeps:
     kernel: Kernel
     settings: ConnectorsSettings
     qbo: QuickBooks
+    crm: CrmDeals | None = None
+    documents: DocumentStore | None = None
+    dedupe: WebhookDedupe | None = None
 
 
 def build_deps(kernel: Kernel, settings: ConnectorsSettings, qbo: QuickBooks | None = None) -> ConnectorsDeps:
@@ -30,4 +36,28 @@ def build_deps(kernel: Kernel, settings: ConnectorsSettings, qbo: QuickBooks | N
             RedisRefreshTokenStore(kernel.redis(), settings.qbo_realm_id),
         )
         qbo = QboHttpClient(client, oauth, settings.qbo_realm_id, settings.qbo_page_size)
-    return ConnectorsDeps(kernel, settings, qbo)
+    return ConnectorsDeps(kernel, settings, qbo, *contract_review_adapters(kernel, settings))
+
+
+def contract_review_adapters(
+    kernel: Kernel, settings: ConnectorsSettings
+) -> tuple[CrmDeals | None, DocumentStore | None, WebhookDedupe]:
+    """Read-only CRM and document-store clients, when their tokens are configured."""
+    crm = documents = None
+    if settings.crm_token is not None:
+        crm = HubSpotDeals(
+            httpx.AsyncClient(
+                base_url=settings.crm_base_url,
+                headers={"Authorization": f"Bearer {settings.crm_token.get_secret_value()}"},
+                timeout=settings.http_timeout_s,
+            )
+        )
+    if settings.documents_token is not None:
+        documents = HttpDocumentStore(
+            httpx.AsyncClient(
+                base_url=settings.documents_base_url,
+                headers={"Authorization": f"Bearer {settings.documents_token.get_secret_value()}"},
+                timeout=settings.http_timeout_s,
+            )
+        )
+    return crm, documents, RedisWebhookDedupe(kernel.redis())

@@ -31,3 +31,10 @@ def _checked(entity_id: str) -> str:
     if not _SAFE_ID.fullmatch(entity_id):
         raise ValueError(f"unsafe id in a QBO query: {entity_id!r}")
     return entity_id
+
+
+def contract_document_id(deal: dict[str, object]) -> str | None:
+    """The deal's contract document id, if it names a usable one (validation names what is wrong)."""
+    properties = deal.get("properties")
+    value = properties.get("contract_document_id") if isinstance(properties, dict) else None
+    return value if isinstance(value, str) and _SAFE_ID.match(value) else None

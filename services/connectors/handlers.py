@@ -1,16 +1,19 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from collections.abc import Collection
 
 from faststream.kafka import KafkaRouter
 
+from contracts.contract_review import DealClosedWon, RawContractFetched
 from contracts.envelope import Envelope, Pipeline
 from contracts.invoice_followup import FollowUpScanRequested, RawInvoiceFetched
-from contracts.topics import InvoiceFollowup
+from contracts.topics import ContractReview, InvoiceFollowup
 from services.connectors.bootstrap import ConnectorsDeps
 from services.connectors.domain import (
+    contract_document_id,
     customer_payments_query,
     customer_ref,
     overdue_invoices_query,
@@ -59,5 +62,28 @@ def build_router(deps: ConnectorsDeps, pipelines: Collection[Pipeline]) -> Kafka
             await asyncio.gather(*(publish(i, inv) for i, inv in enumerate(invoices)))
             RECORDS_FETCHED.labels(pipeline.value, "qbo_invoice").inc(len(invoices))
             await kernel.audit.write(msg, "fetch", f"published:{len(invoices)}")
+
+    if Pipeline.CONTRACT_REVIEW in pipelines and deps.crm is not None and deps.documents is not None:
+        review, crm, documents = Pipeline.CONTRACT_REVIEW, deps.crm, deps.documents
+
+        @router.subscriber(ContractReview.TRIGGER, **kernel.subscriber_options(review))
+        async def on_deal_closed_won(msg: Envelope[DealClosedWon]) -> None:
+            event = msg.payload
+            deal = await crm.deal(event.deal_id)
+            document_id = contract_document_id(deal)
+            fetched = await documents.fetch(document_id, deps.settings.max_document_bytes) if document_id else None
+            raw = RawContractFetched(
+                deal_id=event.deal_id,
+                as_of=event.occurred_on,
+                deal=deal,
+                document_id=document_id,
+                content_type=fetched.content_type if fetched else None,
+                filename=fetched.filename if fetched else None,
+                size_bytes=fetched.size_bytes if fetched else 0,
+                content_b64=base64.b64encode(fetched.content).decode() if fetched and fetched.content else None,
+            )
+            await kernel.publisher.publish(ContractReview.RAW, msg.follow(raw), key=event.deal_id)
+            RECORDS_FETCHED.labels(review.value, "crm_deal_contract").inc()
+            await kernel.audit.write(msg, "fetch", f"document:{document_id or 'none'}:{raw.size_bytes}")
 
     return router

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 JsonObject = dict[str, Any]
@@ -21,3 +22,28 @@ class RefreshTokenStore(Protocol):
     async def load(self) -> str | None: ...
 
     async def save(self, token: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class FetchedDocument:
+    content_type: str | None
+    filename: str | None
+    size_bytes: int
+    content: bytes | None
+    """None when the document is larger than the cap the caller asked for."""
+
+
+class CrmDeals(Protocol):
+    async def deal(self, deal_id: str) -> JsonObject: ...
+
+
+class DocumentStore(Protocol):
+    async def fetch(self, document_id: str, max_bytes: int) -> FetchedDocument: ...
+
+
+class WebhookDedupe(Protocol):
+    async def claim(self, tenant: str, event_id: str) -> bool:
+        """True the first time an event id is seen."""
+        ...
+
+    async def release(self, tenant: str, event_id: str) -> None: ...

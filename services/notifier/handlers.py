@@ -8,8 +8,9 @@ from contracts import deadletter as dl
 from contracts.approval import ApprovalRequested, Route
 from contracts.envelope import Envelope, Pipeline
 from contracts.alerts import OperatorAlert
-from contracts.topics import alerts_topic, dead_letter_topic, topic
+from contracts.topics import ContractReview, alerts_topic, dead_letter_topic, topic
 from services.notifier.bootstrap import NotifierDeps
+from services.notifier.contract_domain import contract_review_message
 from services.notifier.domain import approval_message, dead_letter_alert, operator_alert
 from shared.idempotency import idempotency_key
 from shared.metrics import ALERTS_SENT
@@ -36,6 +37,22 @@ def build_router(deps: NotifierDeps, pipelines: Collection[Pipeline]) -> KafkaRo
             await deps.chat.post(url, approval_message(request, msg.tenant))
             await deps.sent.record(key, "posted")
             ALERTS_SENT.labels(pipeline.value, "approval").inc()
+
+    if Pipeline.CONTRACT_REVIEW in pipelines:
+        review = Pipeline.CONTRACT_REVIEW
+
+        @router.subscriber(ContractReview.APPROVAL_REQUESTED, **kernel.subscriber_options(review))
+        async def on_contract_review_requested(msg: Envelope[ApprovalRequested]) -> None:
+            request = msg.payload
+            if request.route is not Route.HUMAN:
+                return
+            key = idempotency_key("approval", request.request_id)
+            if await deps.sent.result(key):
+                return
+            url = deps.settings.approvals_webhook_url.get_secret_value()
+            await deps.chat.post(url, contract_review_message(request, msg.tenant))
+            await deps.sent.record(key, "posted")
+            ALERTS_SENT.labels(review.value, "approval").inc()
 
     return router
 

@@ -27,17 +27,24 @@ class RunReport:
     actions: Counter[str] = field(default_factory=Counter)
     emails_sent: list[str] = field(default_factory=list)
     dead_letters: list[dict[str, str]] = field(default_factory=list)
+    fetched_ids: set[str] = field(default_factory=set)
+    settled_ids: set[str] = field(default_factory=set)
+
+    @property
+    def unaccounted(self) -> set[str]:
+        """Invoices fetched but neither skipped, routed by policy, nor dead-lettered (yet)."""
+        return self.fetched_ids - self.settled_ids
 
     @property
     def accounted(self) -> bool:
         """Every fetched invoice is skipped, dead-lettered, or has a request whose policy decision was acted on."""
-        settled = sum(self.skipped.values()) + sum(self.routes.values()) + len(self.dead_letters)
+        settled = len(self.fetched_ids) > 0 and not self.unaccounted
         auto_done = self.actions[f"{ActionKind.SEND_FOLLOWUP_EMAIL.value}:executed"] + self.actions[
             f"{ActionKind.SEND_FOLLOWUP_EMAIL.value}:already_done"
         ]
         policy_done = auto_done + sum(v for k, v in self.actions.items() if k.endswith(("recorded_only", "not_executed")))
         policy_routed = self.routes[Route.AUTO.value] + self.routes[Route.SHADOW.value] + self.routes[Route.NEVER.value]
-        return self.fetched > 0 and settled >= self.fetched and policy_done >= policy_routed
+        return settled and policy_done >= policy_routed
 
 
 def _headers(record: Any) -> dict[str, str]:
@@ -50,12 +57,20 @@ async def build_report(bootstrap: str, correlation_id: str) -> RunReport:
     async def mine(topic: str) -> list[Any]:
         return [r async for r in read_topic(bootstrap, topic) if _headers(r).get(dl.MSG_CORRELATION_ID) == correlation_id]
 
-    report.fetched = len(await mine(InvoiceFollowup.RAW))
-    report.validated = len(await mine(InvoiceFollowup.VALIDATED))
+    def keys(records: list[Any]) -> set[str]:
+        return {r.key.decode() for r in records if r.key}
+
+    # Counted by invoice id, not by message: a redelivered stage publishes again and must not count twice.
+    report.fetched_ids = keys(await mine(InvoiceFollowup.RAW))
+    report.fetched = len(report.fetched_ids)
+    report.validated = len(keys(await mine(InvoiceFollowup.VALIDATED)))
+    skipped: dict[str, str] = {}
     for record in await mine(InvoiceFollowup.SKIPPED):
-        report.skipped[Envelope[FollowUpSkipped].model_validate_json(record.value).payload.reason.value] += 1
-    report.follow_ups = len(await mine(InvoiceFollowup.DECIDED))
-    report.drafted = len(await mine(InvoiceFollowup.DRAFTED))
+        payload = Envelope[FollowUpSkipped].model_validate_json(record.value).payload
+        skipped[payload.invoice_id] = payload.reason.value
+    report.skipped.update(skipped.values())
+    report.follow_ups = len(keys(await mine(InvoiceFollowup.DECIDED)))
+    report.drafted = len(keys(await mine(InvoiceFollowup.DRAFTED)))
     requests: dict[str, ApprovalRequested] = {}
     for record in await mine(InvoiceFollowup.APPROVAL_REQUESTED):
         request = Envelope[ApprovalRequested].model_validate_json(record.value).payload
@@ -73,6 +88,9 @@ async def build_report(bootstrap: str, correlation_id: str) -> RunReport:
         headers = _headers(record)
         if headers.get(dl.CORRELATION_ID) == correlation_id:
             report.dead_letters.append({**headers, "_ref": f"{record.topic}:{record.partition}:{record.offset}"})
+            if record.key:
+                report.settled_ids.add(record.key.decode())
+    report.settled_ids |= set(skipped) | {r.entity_id for r in requests.values()}
     return report
 
 

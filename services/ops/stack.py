@@ -43,6 +43,7 @@ class StackConfig:
             "slack": f"http://127.0.0.1:{self.port(8712)}",
             "anthropic": f"http://127.0.0.1:{self.port(8713)}",
             "smtp_http": f"http://127.0.0.1:{self.port(8714)}",
+            "documents": f"http://127.0.0.1:{self.port(8715)}",
         }
 
     def service_env(self) -> dict[str, str]:
@@ -56,6 +57,8 @@ class StackConfig:
                 "SEAMLINE_TENANT": self.tenant,
                 "SEAMLINE_CONNECTORS_QBO_BASE_URL": urls["qbo"],
                 "SEAMLINE_CONNECTORS_QBO_TOKEN_URL": f"{urls['qbo']}/oauth2/v1/tokens/bearer",
+                "SEAMLINE_CONNECTORS_CRM_BASE_URL": urls["crm"],
+                "SEAMLINE_CONNECTORS_DOCUMENTS_BASE_URL": urls["documents"],
                 "SEAMLINE_APPROVAL_PUBLIC_URL": f"http://127.0.0.1:{self.service_ports['approval']}",
                 "SEAMLINE_APPROVAL_SMTP_PORT": str(self.port(8725)),
                 "SEAMLINE_APPROVAL_CRM_BASE_URL": urls["crm"],
@@ -98,6 +101,7 @@ class Stack:
                 "--qbo-port", str(c.port(8710)), "--crm-port", str(c.port(8711)),
                 "--slack-port", str(c.port(8712)), "--anthropic-port", str(c.port(8713)),
                 "--smtp-http-port", str(c.port(8714)), "--smtp-port", str(c.port(8725)),
+                "--documents-port", str(c.port(8715)),
                 "--as-of", as_of, "--invoices", str(invoices), "--customers", str(customers),
             ],
         )  # fmt: skip

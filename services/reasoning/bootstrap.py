@@ -12,11 +12,13 @@ from contracts.alerts import OperatorAlert
 from contracts.envelope import Envelope, Pipeline
 from contracts.topics import alerts_topic
 from services.reasoning.adapters.anthropic_drafter import AnthropicDrafter
+from services.reasoning.adapters.anthropic_extractor import AnthropicExtractor
 from services.reasoning.adapters.offline import OfflineDrafter
+from services.reasoning.adapters.pattern_extractor import PatternExtractor
 from services.reasoning.adapters.prompt_files import load_prompt
 from services.reasoning.budget import BudgetGate, RedisSpendLedger
 from services.reasoning.domain import Prompt
-from services.reasoning.ports import Drafter
+from services.reasoning.ports import Drafter, TermExtractor
 from services.reasoning.settings import ReasoningSettings
 from shared.kernel import Kernel
 
@@ -28,6 +30,8 @@ class ReasoningDeps:
     followup_prompt: Prompt
     sender_name: str
     budget: BudgetGate
+    extractor: TermExtractor | None = None
+    terms_prompt: Prompt | None = None
 
 
 def build_drafter(settings: ReasoningSettings) -> Drafter:
@@ -42,7 +46,21 @@ def build_drafter(settings: ReasoningSettings) -> Drafter:
     return AnthropicDrafter(client, settings.model)
 
 
-def build_deps(kernel: Kernel, settings: ReasoningSettings, drafter: Drafter | None = None) -> ReasoningDeps:
+def build_extractor(settings: ReasoningSettings) -> TermExtractor:
+    if settings.anthropic_api_key is None:
+        return PatternExtractor()
+    client = anthropic.AsyncAnthropic(
+        api_key=settings.anthropic_api_key.get_secret_value(),
+        base_url=settings.anthropic_base_url,
+        timeout=settings.timeout_s,
+        max_retries=1,
+    )
+    return AnthropicExtractor(client, settings.model)
+
+
+def build_deps(
+    kernel: Kernel, settings: ReasoningSettings, drafter: Drafter | None = None, extractor: TermExtractor | None = None
+) -> ReasoningDeps:
     async def alert(pipeline: Pipeline, spent: Decimal) -> None:
         dedupe = f"llm-budget:{pipeline.value}:{datetime.now(UTC).date().isoformat()}"
         command = Envelope.start(
@@ -60,5 +78,11 @@ def build_deps(kernel: Kernel, settings: ReasoningSettings, drafter: Drafter | N
 
     gate = BudgetGate(RedisSpendLedger(kernel.redis()), settings.daily_budget_usd, alert, settings.budget_poll_s)
     return ReasoningDeps(
-        kernel, drafter or build_drafter(settings), load_prompt("followup_email.v1"), settings.sender_name, gate
+        kernel,
+        drafter or build_drafter(settings),
+        load_prompt("followup_email.v1"),
+        settings.sender_name,
+        gate,
+        extractor or build_extractor(settings),
+        load_prompt("contract_terms.v1"),
     )

@@ -126,6 +126,7 @@ class Price:
 
 
 PRICES: dict[str, Price] = {
+    "claude-sonnet-4-6": Price(Decimal(3), Decimal(15), Decimal("3.75"), Decimal("0.30")),
     "claude-sonnet-4-5": Price(Decimal(3), Decimal(15), Decimal("3.75"), Decimal("0.30")),
     "claude-haiku-4-5": Price(Decimal(1), Decimal(5), Decimal("1.25"), Decimal("0.10")),
     "claude-opus-4-1": Price(Decimal(15), Decimal(75), Decimal("18.75"), Decimal("1.50")),
@@ -135,7 +136,7 @@ PRICES: dict[str, Price] = {
 
 def cost_usd(draft: Draft) -> Decimal:
     price = PRICES.get(draft.model) or next(
-        (p for name, p in PRICES.items() if draft.model.startswith(name)), PRICES["claude-sonnet-4-5"]
+        (p for name, p in PRICES.items() if draft.model.startswith(name)), PRICES["claude-sonnet-4-6"]
     )
     total = (
         draft.input_tokens * price.input

@@ -4,11 +4,13 @@ from collections.abc import Collection
 
 from faststream.kafka import KafkaRouter
 
+from contracts.contract_review import ContractChunked, ContractTermsExtracted
 from contracts.envelope import Envelope, Pipeline
 from contracts.invoice_followup import FollowUpDrafted, FollowUpDue
-from contracts.topics import InvoiceFollowup
+from contracts.topics import ContractReview, InvoiceFollowup
 from services.reasoning.bootstrap import ReasoningDeps
-from services.reasoning.domain import check_grounding, cost_usd, prompt_facts
+from services.reasoning.contract_domain import verify_and_merge
+from services.reasoning.domain import Draft, check_grounding, cost_usd, prompt_facts
 from shared.errors import DraftRefused
 from shared.metrics import LLM_COST, LLM_TOKENS, RUN_COST
 
@@ -63,5 +65,46 @@ def build_router(deps: ReasoningDeps, pipelines: Collection[Pipeline]) -> KafkaR
             )
             await kernel.publisher.publish(InvoiceFollowup.DRAFTED, msg.follow(drafted), key=msg.payload.invoice_id)
             await kernel.audit.write(msg, "draft", "drafted", **audit)
+
+    if Pipeline.CONTRACT_REVIEW in pipelines and deps.extractor is not None and deps.terms_prompt is not None:
+        review, extractor, terms_prompt = Pipeline.CONTRACT_REVIEW, deps.extractor, deps.terms_prompt
+
+        @router.subscriber(ContractReview.CHUNKED, **kernel.subscriber_options(review))
+        async def on_contract_chunked(msg: Envelope[ContractChunked]) -> None:
+            chunked = msg.payload
+            await deps.budget.wait_for_budget(review)
+            answers = [await extractor.extract_terms(terms_prompt, chunk) for chunk in chunked.chunks]
+            terms, rejected = verify_and_merge(chunked.chunks, (a.values for a in answers))
+            tokens_in, tokens_out = sum(a.input_tokens for a in answers), sum(a.output_tokens for a in answers)
+            model = answers[0].model if answers else extractor.model
+            cost = cost_usd(Draft(subject="", body="", model=model, input_tokens=tokens_in, output_tokens=tokens_out))
+            await deps.budget.record(review, cost)
+            LLM_TOKENS.labels(review.value, model, "input").inc(tokens_in)
+            LLM_TOKENS.labels(review.value, model, "output").inc(tokens_out)
+            LLM_COST.labels(review.value, model).inc(float(cost))
+            extracted = ContractTermsExtracted(
+                meta=chunked.meta,
+                terms=terms,
+                rejected=rejected,
+                chunks=len(chunked.chunks),
+                prompt_id=terms_prompt.prompt_id,
+                prompt_version=terms_prompt.version,
+                model=model,
+                input_tokens=tokens_in,
+                output_tokens=tokens_out,
+                cost_usd=cost,
+            )
+            await kernel.publisher.publish(ContractReview.EXTRACTED, msg.follow(extracted), key=chunked.meta.deal_id)
+            await kernel.audit.write(
+                msg,
+                "extract",
+                f"extracted:{len(terms.model_dump(exclude_none=True))},rejected:{len(rejected)}",
+                prompt_id=terms_prompt.prompt_id,
+                prompt_version=terms_prompt.version,
+                model=model,
+                input_tokens=tokens_in,
+                output_tokens=tokens_out,
+                cost_usd=cost,
+            )
 
     return router

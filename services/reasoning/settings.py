@@ -18,7 +18,7 @@ class ReasoningSettings(BaseSettings):
     anthropic_base_url: str | None = Field(
         default=None, validation_alias=AliasChoices("SEAMLINE_REASONING_ANTHROPIC_BASE_URL", "ANTHROPIC_BASE_URL")
     )
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-4-6"
     timeout_s: float = 60.0
     sender_name: str = "Accounts Receivable"
     daily_budget_usd: Decimal = Decimal("20.00")

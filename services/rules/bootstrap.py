@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts.invoice_followup import DunningStage
+from services.rules.adapters.baseline_files import BaselineBook
 from services.rules.adapters.redis_contact_log import RedisContactLog
 from services.rules.domain import DunningPolicy
 from services.rules.ports import ContactLog
@@ -17,6 +18,7 @@ class RulesDeps:
     kernel: Kernel
     contacts: ContactLog
     dunning: DunningPolicy
+    baselines: BaselineBook | None = None
 
 
 def dunning_policy(settings: RulesSettings) -> DunningPolicy:
@@ -28,4 +30,9 @@ def dunning_policy(settings: RulesSettings) -> DunningPolicy:
 
 
 def build_deps(kernel: Kernel, settings: RulesSettings, contacts: ContactLog | None = None) -> RulesDeps:
-    return RulesDeps(kernel, contacts or RedisContactLog(kernel.redis()), dunning_policy(settings))
+    return RulesDeps(
+        kernel,
+        contacts or RedisContactLog(kernel.redis()),
+        dunning_policy(settings),
+        BaselineBook.load(settings.tenants_dir),
+    )

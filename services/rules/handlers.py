@@ -5,10 +5,12 @@ from collections.abc import Collection
 from faststream.kafka import KafkaRouter
 
 from contracts.approval import ActionExecuted, ActionKind, ActionStatus
+from contracts.contract_review import ContractChunked, ContractDocumentValidated, ContractTermsExtracted
 from contracts.envelope import Envelope, Pipeline
 from contracts.invoice_followup import FollowUpDue, InvoiceValidated
-from contracts.topics import InvoiceFollowup
+from contracts.topics import ContractReview, InvoiceFollowup
 from services.rules.bootstrap import RulesDeps
+from services.rules.contract_domain import chunk_contract, review_contract
 from services.rules.domain import decide
 
 
@@ -36,5 +38,23 @@ def build_router(deps: RulesDeps, pipelines: Collection[Pipeline]) -> KafkaRoute
             sent = action.status in (ActionStatus.EXECUTED, ActionStatus.ALREADY_DONE)
             if action.action is ActionKind.SEND_FOLLOWUP_EMAIL and sent:
                 await deps.contacts.record_contact(msg.tenant, action.entity_id, action.executed_at.date())
+
+    if Pipeline.CONTRACT_REVIEW in pipelines and deps.baselines is not None:
+        review, baselines = Pipeline.CONTRACT_REVIEW, deps.baselines
+
+        @router.subscriber(ContractReview.VALIDATED, **kernel.subscriber_options(review))
+        async def on_contract_validated(msg: Envelope[ContractDocumentValidated]) -> None:
+            document = msg.payload
+            chunked = ContractChunked(meta=document.meta, chunks=chunk_contract(document.text))
+            await kernel.publisher.publish(ContractReview.CHUNKED, msg.follow(chunked), key=document.meta.deal_id)
+            await kernel.audit.write(msg, "chunk", f"chunks:{len(chunked.chunks)}")
+
+        @router.subscriber(ContractReview.EXTRACTED, **kernel.subscriber_options(review, "baseline"))
+        async def on_contract_terms_extracted(msg: Envelope[ContractTermsExtracted]) -> None:
+            extracted = msg.payload
+            baseline = baselines.for_tenant(msg.tenant)
+            reviewed = review_contract(extracted, baseline)
+            await kernel.publisher.publish(ContractReview.REVIEWED, msg.follow(reviewed), key=extracted.meta.deal_id)
+            await kernel.audit.write(msg, "compare", f"anomalies:{len(reviewed.anomalies)}")
 
     return router

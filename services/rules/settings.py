@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 class RulesSettings(BaseSettings):
@@ -9,3 +13,4 @@ class RulesSettings(BaseSettings):
     http_port: int = 8803
     cadence_days: int = 7
     stage_starts: str = "1:gentle,8:firm,31:final,61:escalate"
+    tenants_dir: Path = REPO / "infra" / "tenants"

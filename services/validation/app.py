@@ -14,5 +14,5 @@ from shared.settings import KernelSettings
 def create_app(pipelines: Collection[Pipeline]) -> ServiceRuntime:
     settings = ValidationSettings()
     kernel = build_kernel("validation", KernelSettings())
-    kernel.broker.include_router(build_router(build_deps(kernel), pipelines))
+    kernel.broker.include_router(build_router(build_deps(kernel, settings.max_document_bytes), pipelines))
     return ServiceRuntime("validation", kernel.broker, settings.http_port)

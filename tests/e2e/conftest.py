@@ -7,6 +7,8 @@ database 1 is flushed once per session. Each test seeds the QuickBooks sandbox w
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import date, timedelta
@@ -23,19 +25,53 @@ from services.ops.stack import REPO, Stack, StackConfig
 pytestmark = pytest.mark.e2e
 T = TypeVar("T")
 TODAY = date.today()
+# Another port range lets a second session (say, on a private broker) run beside this one.
+E2E_PORT_OFFSET = int(os.environ.get("SEAMLINE_E2E_PORT_OFFSET", "1000"))
+
+
+LOADTEST_POLICY = """
+tenant: {tenant}
+version: "loadtest.1"
+approvers:
+  ar_manager: [ops@{tenant}.example]
+pipelines:
+  invoice_followup:
+    read_only: false
+    actions:
+      send_followup_email:
+        auto_below: "100000000.00"
+        approver_role: ar_manager
+"""
+LOADTEST_TENANTS = tuple(f"loadtest-{n}" for n in range(12))
 
 
 @pytest.fixture(scope="session")
-def stack(kafka_bootstrap: str, redis_base_url: str) -> Iterator[Stack]:
+def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The committed tenant policies plus load-test tenants whose every follow-up is sent without a human."""
+    directory = tmp_path_factory.mktemp("tenants")
+    shutil.copytree(REPO / "infra" / "tenants", directory, dirs_exist_ok=True)
+    for tenant in LOADTEST_TENANTS:
+        (directory / tenant).mkdir()
+        (directory / tenant / "policy.yaml").write_text(LOADTEST_POLICY.format(tenant=tenant))
+    return directory
+
+
+@pytest.fixture(scope="package")
+def stack(kafka_bootstrap: str, redis_base_url: str, policy_dir: Path) -> Iterator[Stack]:
     config = StackConfig(
         kafka=kafka_bootstrap,
         redis_url=f"{redis_base_url}/1",
-        offset=1000,
-        log_dir=REPO / ".run" / "e2e-logs",
+        offset=E2E_PORT_OFFSET,
+        log_dir=REPO / ".run" / ("e2e-logs" if E2E_PORT_OFFSET == 1000 else f"e2e-logs-{E2E_PORT_OFFSET}"),
         anthropic=True,
-        extra_env={"SEAMLINE_RETRY_BASE_DELAY_S": "0.05", "SEAMLINE_RETRY_MAX_ATTEMPTS": "3"},
+        extra_env={
+            "SEAMLINE_RETRY_BASE_DELAY_S": "0.05",
+            "SEAMLINE_RETRY_MAX_ATTEMPTS": "6",
+            "SEAMLINE_CONSUMER_SESSION_TIMEOUT_MS": "6000",
+            "SEAMLINE_APPROVAL_POLICY_DIR": str(policy_dir),
+        },
     )
-    asyncio.run(reset_state(config, [Pipeline.INVOICE_FOLLOWUP]))
+    asyncio.run(reset_state(config, [Pipeline.INVOICE_FOLLOWUP, Pipeline.CONTRACT_REVIEW]))
     running = Stack(config)
     try:
         running.start_sandboxes(TODAY.isoformat(), invoices=0, customers=0)

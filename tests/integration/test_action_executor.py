@@ -1,0 +1,65 @@
+"""The executor against real Redis: each side effect at most once, a cut-off attempt never repeated."""
+
+from __future__ import annotations
+
+import pytest
+from redis.asyncio import Redis
+
+from contracts.approval import ActionKind, ActionStatus
+from services.approval.domain import PlannedAction
+from services.approval.executor import ActionExecutor
+from shared.errors import UpstreamUnavailable
+from shared.idempotency import RedisIdempotencyStore
+
+pytestmark = pytest.mark.integration
+
+
+class FakeMailer:
+    def __init__(self, fail_times: int = 0) -> None:
+        self.sent: list[str] = []
+        self.fail_times = fail_times
+
+    async def send(self, to: str, subject: str, body: str, idempotency_key: str) -> str:
+        if self.fail_times:
+            self.fail_times -= 1
+            raise UpstreamUnavailable("smtp down")
+        self.sent.append(idempotency_key)
+        return f"<{idempotency_key}@seamline>"
+
+
+class FakeCrm:
+    async def add_note(self, body: str, idempotency_key: str, deal_id: str | None = None) -> str:
+        return "note-1"
+
+
+def _email(key: str) -> PlannedAction:
+    return PlannedAction(ActionKind.SEND_FOLLOWUP_EMAIL, key, to="ap@x.example", subject="s", body="b")
+
+
+async def test_a_delivered_twice_action_sends_once(redis: Redis, unique: str) -> None:
+    mailer = FakeMailer()
+    executor = ActionExecutor(mailer, FakeCrm(), RedisIdempotencyStore(redis, unique))
+    first = await executor.run("r1", "131", _email("k1"))
+    second = await executor.run("r1", "131", _email("k1"))
+    assert (first.status, second.status) == (ActionStatus.EXECUTED, ActionStatus.ALREADY_DONE)
+    assert mailer.sent == ["k1"]
+
+
+async def test_a_failed_send_is_retried_and_then_sent_once(redis: Redis, unique: str) -> None:
+    mailer = FakeMailer(fail_times=1)
+    executor = ActionExecutor(mailer, FakeCrm(), RedisIdempotencyStore(redis, unique))
+    with pytest.raises(UpstreamUnavailable):
+        await executor.run("r1", "131", _email("k2"))
+    retried = await executor.run("r1", "131", _email("k2"))
+    assert retried.status is ActionStatus.EXECUTED
+    assert mailer.sent == ["k2"]
+
+
+async def test_an_attempt_cut_off_by_a_crash_is_not_repeated_but_reported_uncertain(redis: Redis, unique: str) -> None:
+    store = RedisIdempotencyStore(redis, unique)
+    await store.record("k3:attempt", "2026-11-21T10:00:00+00:00")  # what a process killed mid-send leaves behind
+    mailer = FakeMailer()
+    result = await ActionExecutor(mailer, FakeCrm(), store).run("r1", "131", _email("k3"))
+    assert result.status is ActionStatus.UNCERTAIN
+    assert "2026-11-21T10:00:00" in result.detail
+    assert mailer.sent == []
