@@ -30,9 +30,7 @@ def machine() -> str:
         platform.processor() or "unknown",
     )  # fmt: skip
     mem_kib = next(
-        int(line.split()[1])
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal")
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
     )
     memory = f"{mem_kib / 1024 / 1024:.1f} GiB RAM"
     return f"{os.cpu_count()} CPUs ({cpu}), {memory}, Python {platform.python_version()}"
@@ -46,9 +44,7 @@ def _database(url: str, number: int) -> str:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    parser.add_argument(
-        "--invoices", type=int, default=10_000, help="invoices seeded in the QuickBooks sandbox"
-    )
+    parser.add_argument("--invoices", type=int, default=10_000, help="invoices seeded in the QuickBooks sandbox")
     parser.add_argument("--customers", type=int, default=None, help="default: invoices / 25, at least 40")
     parser.add_argument("--offset", type=int, default=3000, help="port offset of the bench stack")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds a run may take")
@@ -60,8 +56,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--redis",
-        default=os.environ.get("REDIS_URL")
-        or os.environ.get("SEAMLINE_REDIS_URL", "redis://127.0.0.1:16379/0"),
+        default=os.environ.get("REDIS_URL") or os.environ.get("SEAMLINE_REDIS_URL", "redis://127.0.0.1:16379/0"),
     )
     return parser.parse_args()
 
@@ -95,9 +90,7 @@ async def main(args: argparse.Namespace) -> None:
           "offline drafter")  # fmt: skip
     print()
 
-    print(
-        f"[1] invoice follow-up end to end: {args.invoices} invoices, {customers} customers ...", flush=True
-    )
+    print(f"[1] invoice follow-up end to end: {args.invoices} invoices, {customers} customers ...", flush=True)
     run = await run_followup(config, args.invoices, customers, args.timeout)
     print(f"  fetched {run.fetched} overdue invoices; approval requests {run.approvals}, "
           f"skipped {run.skipped}, dead letters {run.dead_letters}")  # fmt: skip
@@ -113,9 +106,7 @@ async def main(args: argparse.Namespace) -> None:
 
     messages = run.approvals or args.invoices
     payload = round(run.raw_message_bytes) or 1024
-    print(
-        f"[2] bare aiokafka relay chain: {HOPS} hops, {messages} messages of {payload} bytes ...", flush=True
-    )
+    print(f"[2] bare aiokafka relay chain: {HOPS} hops, {messages} messages of {payload} bytes ...", flush=True)
     chain = await run_chain(config.kafka, messages, payload, args.timeout)
     print(f"  first send -> last arrival: {chain.seconds_to_last:.1f}s")
     print(f"  throughput: {chain.per_s:.1f} messages/s")

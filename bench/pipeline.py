@@ -109,9 +109,7 @@ async def run_followup(config: StackConfig, invoices: int, customers: int, timeo
     result.raw_message_bytes = sum(map(len, raw)) / len(raw) if raw else 0.0
     result.approvals = len(approvals)
     result.skipped = len(await _mine(config.kafka, InvoiceFollowup.SKIPPED, correlation_id))
-    result.dead_letters = (await end_offsets(config.kafka, [InvoiceFollowup.DEADLETTER]))[
-        InvoiceFollowup.DEADLETTER
-    ]
+    result.dead_letters = (await end_offsets(config.kafka, [InvoiceFollowup.DEADLETTER]))[InvoiceFollowup.DEADLETTER]
     result.latencies_s = [(_occurred_at(v) - started).total_seconds() for v in approvals]
     result.seconds_to_last_approval = max(result.latencies_s, default=0.0)
     result.decided = [

@@ -33,10 +33,7 @@ def followup_prompt(decided: Sequence[FollowUpDue]) -> PromptSize:
     prompt = load_prompt("followup_email.v1")
     sender = ReasoningSettings.model_fields["sender_name"].default
     users = [
-        len(
-            f"<facts>{json.dumps(prompt_facts(due, sender), sort_keys=True)}</facts>\n"
-            "Write the follow-up email."
-        )
+        len(f"<facts>{json.dumps(prompt_facts(due, sender), sort_keys=True)}</facts>\nWrite the follow-up email.")
         for due in decided
     ]
     fields = tuple(prompt_facts(decided[0], sender)) if decided else ()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -48,7 +48,8 @@ class Envelope(Contract, Generic[P]):
     def start(cls, payload: P, *, pipeline: Pipeline, tenant: str) -> Envelope[P]:
         """The first message of a pipeline run: a new correlation id."""
         now = _now()
-        return Envelope[type(payload)](  # type: ignore[misc]
+        model: Any = Envelope[type(payload)]  # type: ignore[misc]
+        started: Envelope[P] = model(
             event_type=type(payload).__name__,
             occurred_at=now,
             correlation_id=uuid4(),
@@ -57,10 +58,12 @@ class Envelope(Contract, Generic[P]):
             run_started_at=now,
             payload=payload,
         )
+        return started
 
     def follow(self, payload: Q) -> Envelope[Q]:
         """A message caused by this one: same run, same tenant, causation = this event."""
-        return Envelope[type(payload)](  # type: ignore[misc]
+        model: Any = Envelope[type(payload)]  # type: ignore[misc]
+        followed: Envelope[Q] = model(
             event_type=type(payload).__name__,
             correlation_id=self.correlation_id,
             causation_id=self.event_id,
@@ -69,3 +72,4 @@ class Envelope(Contract, Generic[P]):
             run_started_at=self.run_started_at,
             payload=payload,
         )
+        return followed

@@ -31,7 +31,7 @@ class RawInvoiceFetched(Contract):
     invoice: JsonObject
     customer: JsonObject | None
     payments: list[JsonObject]
-    settled_invoices: list[JsonObject] = []
+    settled_invoices: list[JsonObject] = Field(default_factory=list)
 
 
 class PaymentRecord(Contract):

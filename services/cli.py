@@ -77,7 +77,9 @@ def report(correlation_id: str) -> None:
     config = StackConfig(kafka=KernelSettings().kafka_bootstrap_servers)
     result = asyncio.run(build_report(config.kafka, correlation_id))
     ports = config.service_ports
-    click.echo(render(result, f"http://127.0.0.1:{ports['approval']}", {n: f"http://127.0.0.1:{p}" for n, p in ports.items()}))
+    click.echo(
+        render(result, f"http://127.0.0.1:{ports['approval']}", {n: f"http://127.0.0.1:{p}" for n, p in ports.items()})
+    )
 
 
 @main.command()
@@ -108,13 +110,16 @@ def list_(pipelines: str, error_type: str | None, service: str | None, since: da
 
     bootstrap = KernelSettings().kafka_bootstrap_servers
     found = asyncio.run(
-        list_dead_letters(bootstrap, _pipelines(pipelines), error_type, service, since.replace(tzinfo=UTC) if since else None)
+        list_dead_letters(
+            bootstrap, _pipelines(pipelines), error_type, service, since.replace(tzinfo=UTC) if since else None
+        )
     )
     for letter in found:
         h = letter.headers
         click.echo(
             f"{letter.ref}  {h.get(dl.FAILED_AT, '')[:19]}  {h.get(dl.ERROR_TYPE)}  {h.get(dl.SERVICE)}  "
-            f"field={h.get(dl.ERROR_FIELD) or '-'}  replays={h.get(dl.REPLAY_COUNT, '0')}  {h.get(dl.ERROR_MESSAGE, '')[:80]}"
+            f"field={h.get(dl.ERROR_FIELD) or '-'}  replays={h.get(dl.REPLAY_COUNT, '0')}  "
+            f"{h.get(dl.ERROR_MESSAGE, '')[:80]}"
         )
     click.echo(f"{len(found)} dead letters")
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contracts.audit import AuditRecord
-from contracts.envelope import Contract, Envelope
+from contracts.envelope import Envelope
 from contracts.topics import audit_topic
 from shared.broker import EventPublisher
 
@@ -21,7 +21,7 @@ class AuditWriter:
         self._publisher = publisher
         self._service = service
 
-    async def write(self, source: Envelope[Contract], step: str, outcome: str, **fields: Any) -> None:
+    async def write(self, source: Envelope[Any], step: str, outcome: str, **fields: Any) -> None:
         record = AuditRecord(
             service=self._service,
             step=step,

@@ -8,7 +8,7 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 
 from contracts import deadletter as dl
-from contracts.envelope import Contract, Envelope
+from contracts.envelope import Envelope
 from contracts.topics import pipeline_of
 from shared.metrics import MESSAGES_PRODUCED
 from shared.settings import KernelSettings
@@ -33,7 +33,7 @@ class EventPublisher:
         self._broker = broker
         self._service = service
 
-    async def publish(self, topic: str, envelope: Envelope[Contract], key: str) -> None:
+    async def publish(self, topic: str, envelope: Envelope[Any], key: str) -> None:
         await self._broker.publish(
             envelope.model_dump_json().encode(),
             topic,

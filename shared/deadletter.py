@@ -32,7 +32,14 @@ from contracts.topics import dead_letter_topic, pipeline_of
 from shared.broker import EventPublisher
 from shared.errors import AppError, ContractInvalid, PermanentError, RateLimited, UpstreamUnavailable
 from shared.logging import correlation_id_var
-from shared.metrics import DEAD_LETTERS, EXCEPTIONS, HANDLER_DURATION, HANDLER_FAILURES, HANDLER_RETRIES, MESSAGES_CONSUMED
+from shared.metrics import (
+    DEAD_LETTERS,
+    EXCEPTIONS,
+    HANDLER_DURATION,
+    HANDLER_FAILURES,
+    HANDLER_RETRIES,
+    MESSAGES_CONSUMED,
+)
 
 log = logging.getLogger(__name__)
 

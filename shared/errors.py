@@ -1,14 +1,14 @@
 """The one error tree. Handlers raise; the dead-letter middleware decides by class.
 
-    AppError
-     +-- RetryableError          timeouts, 429, 5xx, broker hiccups: retried with backoff, then dead-lettered
-     |    +-- UpstreamUnavailable
-     |    +-- RateLimited
-     +-- PermanentError          never retried: straight to the pipeline's dead-letter topic
-          +-- ContractInvalid    a payload missing or breaking a field
-          +-- PolicyRefused      policy says no (never-automated action, wrong approver)
-          +-- DraftRefused       LLM output invalid or not grounded in the facts
-          +-- UpstreamRejected   an outside system refused the request (4xx other than 429)
+AppError
+ +-- RetryableError          timeouts, 429, 5xx, broker hiccups: retried with backoff, then dead-lettered
+ |    +-- UpstreamUnavailable
+ |    +-- RateLimited
+ +-- PermanentError          never retried: straight to the pipeline's dead-letter topic
+      +-- ContractInvalid    a payload missing or breaking a field
+      +-- PolicyRefused      policy says no (never-automated action, wrong approver)
+      +-- DraftRefused       LLM output invalid or not grounded in the facts
+      +-- UpstreamRejected   an outside system refused the request (4xx other than 429)
 """
 
 from __future__ import annotations

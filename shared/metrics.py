@@ -29,7 +29,9 @@ SERVICE_UP = Gauge("seamline_service_up", "1 while the service's broker connecti
 LLM_TOKENS = Counter("seamline_llm_tokens_total", "LLM tokens by kind", ["pipeline", "model", "kind"])
 LLM_COST = Counter("seamline_llm_cost_usd_total", "LLM spend in US dollars", ["pipeline", "model"])
 ALERTS_SENT = Counter("seamline_notifications_sent_total", "Messages posted to people", ["pipeline", "kind"])
-RECORDS_FETCHED = Counter("seamline_records_fetched_total", "Records fetched from outside systems", ["pipeline", "kind"])
+RECORDS_FETCHED = Counter(
+    "seamline_records_fetched_total", "Records fetched from outside systems", ["pipeline", "kind"]
+)
 CONSUMER_LAG = Gauge(
     "seamline_consumer_lag_messages", "Messages not yet committed by a consumer group", ["service", "pipeline", "topic"]
 )
@@ -41,7 +43,9 @@ APPROVALS_PENDING = Gauge("seamline_approvals_pending", "Approval requests waiti
 APPROVAL_OLDEST_AGE = Gauge(
     "seamline_approval_oldest_pending_age_seconds", "Age of the oldest pending approval request", ["pipeline"]
 )
-APPROVAL_DECISIONS = Counter("seamline_approval_decisions_total", "Decisions on approval requests", ["pipeline", "decision"])
+APPROVAL_DECISIONS = Counter(
+    "seamline_approval_decisions_total", "Decisions on approval requests", ["pipeline", "decision"]
+)
 LLM_BUDGET = Gauge("seamline_llm_budget_usd", "Daily LLM budget in US dollars", ["pipeline"])
 LLM_SPEND_TODAY = Gauge("seamline_llm_spend_today_usd", "LLM spend so far today in US dollars", ["pipeline"])
 LLM_PAUSED = Gauge("seamline_llm_paused", "1 while the pipeline's LLM calls wait for budget", ["pipeline"])
@@ -52,13 +56,17 @@ FOLLOWUP_CYCLE_TIME = Histogram(
 )
 INVOICES_CHASED = Counter("seamline_invoices_chased_total", "Follow-up emails sent for overdue invoices")
 RUN_COST = Histogram(
-    "seamline_run_cost_usd", "LLM cost of one drafted item in US dollars", ["pipeline"],
+    "seamline_run_cost_usd",
+    "LLM cost of one drafted item in US dollars",
+    ["pipeline"],
     buckets=(0, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1),
 )
 EXCEPTIONS = Counter(
     "seamline_exceptions_total", "Items that needed a human or were dead-lettered", ["pipeline", "kind"]
 )
-ITEMS_PROCESSED = Counter("seamline_items_processed_total", "Items a pipeline finished, by outcome", ["pipeline", "outcome"])
+ITEMS_PROCESSED = Counter(
+    "seamline_items_processed_total", "Items a pipeline finished, by outcome", ["pipeline", "outcome"]
+)
 PIPELINE_SCHEDULE_INTERVAL = Gauge(
     "seamline_pipeline_schedule_interval_seconds", "How often a scheduled pipeline is meant to run", ["pipeline"]
 )

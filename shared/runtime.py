@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import uvicorn
 from faststream.kafka import KafkaBroker
@@ -19,7 +20,7 @@ from shared.metrics import SERVICE_UP
 
 log = logging.getLogger(__name__)
 
-Hook = Callable[[], Awaitable[object]]
+Hook = Callable[[], Coroutine[Any, Any, object]]
 
 
 @dataclass

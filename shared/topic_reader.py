@@ -10,7 +10,9 @@ from collections.abc import AsyncIterator
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 
-async def read_topic(bootstrap_servers: str, topic: str, idle_ms: int = 500) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
+async def read_topic(
+    bootstrap_servers: str, topic: str, idle_ms: int = 500
+) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
     probe = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
     await probe.start()
     try:
@@ -20,7 +22,11 @@ async def read_topic(bootstrap_servers: str, topic: str, idle_ms: int = 500) -> 
     if not exists:
         return
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
+        topic,
+        bootstrap_servers=bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
     )
     await consumer.start()
     try:

@@ -114,62 +114,141 @@ OPERATIONS = Dashboard(
     title="Seamline / Operations",
     description="Throughput, failures, dead letters and lag per pipeline and service.",
     rows=(
-        ("Health", (
-            Panel("Services connected", (("sum(seamline_service_up)", "connected"),), kind="stat", width=6,
-                  description="Services whose broker connection is started (6 expected)."),
-            Panel("Scrape targets up", (('sum(up{job="seamline"})', "up"),), kind="stat", width=6),
-            Panel("Dead letters (1h)", ((f"sum(increase(seamline_dead_letters_total{{{PIPE}}}[1h]))", "dead letters"),),
-                  kind="stat", width=6),
-            Panel("Runs started (24h)", ((f"sum(increase(seamline_pipeline_runs_total{{{PIPE}}}[1d]))", "runs"),),
-                  kind="stat", width=6),
-        )),
-        ("Throughput", (
-            Panel("Messages consumed per second", (
-                (f"sum by (pipeline, service) (rate(seamline_messages_consumed_total{{{PIPE}}}[{WINDOW}]))",
-                 "{{pipeline}} / {{service}}"),
-            ), unit="ops", stack=True),
-            Panel("Messages produced per topic", (
-                (f"sum by (topic) (rate(seamline_messages_produced_total{{{PIPE}}}[{WINDOW}]))", "{{topic}}"),
-            ), unit="ops"),
-            Panel("Handler latency p50 / p99", (
-                (f"histogram_quantile(0.5, sum by (le, service) (rate(seamline_handler_duration_seconds_bucket{{{PIPE}}}[{WINDOW}])))",
-                 "p50 {{service}}"),
-                (f"histogram_quantile(0.99, sum by (le, service) (rate(seamline_handler_duration_seconds_bucket{{{PIPE}}}[{WINDOW}])))",
-                 "p99 {{service}}"),
-            ), unit="s"),
-            Panel("Records fetched from outside systems", (
-                (f"sum by (pipeline, kind) (rate(seamline_records_fetched_total{{{PIPE}}}[{WINDOW}]))",
-                 "{{pipeline}} {{kind}}"),
-            ), unit="ops"),
-        )),
-        ("Failures", (
-            Panel("Handler failures by error type", (
-                (f"sum by (service, error_type) (rate(seamline_handler_failures_total{{{PIPE}}}[{WINDOW}]))",
-                 "{{service}} {{error_type}}"),
-            ), unit="ops", stack=True),
-            Panel("Retries", (
-                (f"sum by (service) (rate(seamline_handler_retries_total{{{PIPE}}}[{WINDOW}]))", "{{service}}"),
-            ), unit="ops"),
-            Panel("Dead letters by pipeline and error", (
-                (f"sum by (pipeline, service, error_type) (increase(seamline_dead_letters_total{{{PIPE}}}[1h]))",
-                 "{{pipeline}} {{service}} {{error_type}}"),
-            ), description="Inspect with `seamline deadletters list --pipeline <p>`."),
-            Panel("Operator alerts and approver messages sent", (
-                (f"sum by (pipeline, kind) (increase(seamline_notifications_sent_total{{{PIPE}}}[1h]))",
-                 "{{pipeline}} {{kind}}"),
-            )),
-        )),
-        ("Lag and schedule", (
-            Panel("Consumer lag per pipeline", (
-                (f"sum by (pipeline) (seamline_consumer_lag_messages{{{PIPE}}})", "{{pipeline}}"),
-            ), description="Messages not yet committed, summed over the pipeline's consumer groups."),
-            Panel("Consumer lag per service and topic", (
-                (f"max by (service, topic) (seamline_consumer_lag_messages{{{PIPE}}})", "{{service}} {{topic}}"),
-            )),
-            Panel("Time since the last run started", (
-                (f"time() - max by (pipeline) (seamline_pipeline_last_run_timestamp_seconds{{{PIPE}}})", "{{pipeline}}"),
-            ), unit="s", width=24),
-        )),
+        (
+            "Health",
+            (
+                Panel(
+                    "Services connected",
+                    (("sum(seamline_service_up)", "connected"),),
+                    kind="stat",
+                    width=6,
+                    description="Services whose broker connection is started (6 expected).",
+                ),
+                Panel("Scrape targets up", (('sum(up{job="seamline"})', "up"),), kind="stat", width=6),
+                Panel(
+                    "Dead letters (1h)",
+                    ((f"sum(increase(seamline_dead_letters_total{{{PIPE}}}[1h]))", "dead letters"),),
+                    kind="stat",
+                    width=6,
+                ),
+                Panel(
+                    "Runs started (24h)",
+                    ((f"sum(increase(seamline_pipeline_runs_total{{{PIPE}}}[1d]))", "runs"),),
+                    kind="stat",
+                    width=6,
+                ),
+            ),
+        ),
+        (
+            "Throughput",
+            (
+                Panel(
+                    "Messages consumed per second",
+                    (
+                        (
+                            f"sum by (pipeline, service) (rate(seamline_messages_consumed_total{{{PIPE}}}[{WINDOW}]))",
+                            "{{pipeline}} / {{service}}",
+                        ),
+                    ),
+                    unit="ops",
+                    stack=True,
+                ),
+                Panel(
+                    "Messages produced per topic",
+                    ((f"sum by (topic) (rate(seamline_messages_produced_total{{{PIPE}}}[{WINDOW}]))", "{{topic}}"),),
+                    unit="ops",
+                ),
+                Panel(
+                    "Handler latency p50 / p99",
+                    (
+                        (
+                            f"histogram_quantile(0.5, sum by (le, service) (rate(seamline_handler_duration_seconds_bucket{{{PIPE}}}[{WINDOW}])))",
+                            "p50 {{service}}",
+                        ),
+                        (
+                            f"histogram_quantile(0.99, sum by (le, service) (rate(seamline_handler_duration_seconds_bucket{{{PIPE}}}[{WINDOW}])))",
+                            "p99 {{service}}",
+                        ),
+                    ),
+                    unit="s",
+                ),
+                Panel(
+                    "Records fetched from outside systems",
+                    (
+                        (
+                            f"sum by (pipeline, kind) (rate(seamline_records_fetched_total{{{PIPE}}}[{WINDOW}]))",
+                            "{{pipeline}} {{kind}}",
+                        ),
+                    ),
+                    unit="ops",
+                ),
+            ),
+        ),
+        (
+            "Failures",
+            (
+                Panel(
+                    "Handler failures by error type",
+                    (
+                        (
+                            f"sum by (service, error_type) (rate(seamline_handler_failures_total{{{PIPE}}}[{WINDOW}]))",
+                            "{{service}} {{error_type}}",
+                        ),
+                    ),
+                    unit="ops",
+                    stack=True,
+                ),
+                Panel(
+                    "Retries",
+                    ((f"sum by (service) (rate(seamline_handler_retries_total{{{PIPE}}}[{WINDOW}]))", "{{service}}"),),
+                    unit="ops",
+                ),
+                Panel(
+                    "Dead letters by pipeline and error",
+                    (
+                        (
+                            f"sum by (pipeline, service, error_type) (increase(seamline_dead_letters_total{{{PIPE}}}[1h]))",
+                            "{{pipeline}} {{service}} {{error_type}}",
+                        ),
+                    ),
+                    description="Inspect with `seamline deadletters list --pipeline <p>`.",
+                ),
+                Panel(
+                    "Operator alerts and approver messages sent",
+                    (
+                        (
+                            f"sum by (pipeline, kind) (increase(seamline_notifications_sent_total{{{PIPE}}}[1h]))",
+                            "{{pipeline}} {{kind}}",
+                        ),
+                    ),
+                ),
+            ),
+        ),
+        (
+            "Lag and schedule",
+            (
+                Panel(
+                    "Consumer lag per pipeline",
+                    ((f"sum by (pipeline) (seamline_consumer_lag_messages{{{PIPE}}})", "{{pipeline}}"),),
+                    description="Messages not yet committed, summed over the pipeline's consumer groups.",
+                ),
+                Panel(
+                    "Consumer lag per service and topic",
+                    ((f"max by (service, topic) (seamline_consumer_lag_messages{{{PIPE}}})", "{{service}} {{topic}}"),),
+                ),
+                Panel(
+                    "Time since the last run started",
+                    (
+                        (
+                            f"time() - max by (pipeline) (seamline_pipeline_last_run_timestamp_seconds{{{PIPE}}})",
+                            "{{pipeline}}",
+                        ),
+                    ),
+                    unit="s",
+                    width=24,
+                ),
+            ),
+        ),
     ),
 )
 
@@ -178,27 +257,65 @@ APPROVALS = Dashboard(
     title="Seamline / Approvals",
     description="Requests waiting for a human, how long they wait, and what people decide.",
     rows=(
-        ("Now", (
-            Panel("Pending approvals", ((f"sum(seamline_approvals_pending{{{PIPE}}})", "pending"),), kind="stat", width=8),
-            Panel("Oldest pending", ((f"max(seamline_approval_oldest_pending_age_seconds{{{PIPE}}})", "age"),),
-                  kind="stat", unit="s", width=8),
-            Panel("Decisions (24h)", ((f"sum(increase(seamline_approval_decisions_total{{{PIPE}}}[1d]))", "decisions"),),
-                  kind="stat", width=8),
-        )),
-        ("Over time", (
-            Panel("Pending by pipeline", ((f"sum by (pipeline) (seamline_approvals_pending{{{PIPE}}})", "{{pipeline}}"),)),
-            Panel("Age of the oldest pending request", (
-                (f"max by (pipeline) (seamline_approval_oldest_pending_age_seconds{{{PIPE}}})", "{{pipeline}}"),
-            ), unit="s"),
-            Panel("Decisions per hour", (
-                (f"sum by (pipeline, decision) (increase(seamline_approval_decisions_total{{{PIPE}}}[1h]))",
-                 "{{pipeline}} {{decision}}"),
-            ), stack=True),
-            Panel("Share approved (24h)", (
-                (f'sum by (pipeline) (increase(seamline_approval_decisions_total{{decision="approve",{PIPE}}}[1d]))'
-                 f" / sum by (pipeline) (increase(seamline_approval_decisions_total{{{PIPE}}}[1d]))", "{{pipeline}}"),
-            ), unit="percentunit"),
-        )),
+        (
+            "Now",
+            (
+                Panel(
+                    "Pending approvals",
+                    ((f"sum(seamline_approvals_pending{{{PIPE}}})", "pending"),),
+                    kind="stat",
+                    width=8,
+                ),
+                Panel(
+                    "Oldest pending",
+                    ((f"max(seamline_approval_oldest_pending_age_seconds{{{PIPE}}})", "age"),),
+                    kind="stat",
+                    unit="s",
+                    width=8,
+                ),
+                Panel(
+                    "Decisions (24h)",
+                    ((f"sum(increase(seamline_approval_decisions_total{{{PIPE}}}[1d]))", "decisions"),),
+                    kind="stat",
+                    width=8,
+                ),
+            ),
+        ),
+        (
+            "Over time",
+            (
+                Panel(
+                    "Pending by pipeline",
+                    ((f"sum by (pipeline) (seamline_approvals_pending{{{PIPE}}})", "{{pipeline}}"),),
+                ),
+                Panel(
+                    "Age of the oldest pending request",
+                    ((f"max by (pipeline) (seamline_approval_oldest_pending_age_seconds{{{PIPE}}})", "{{pipeline}}"),),
+                    unit="s",
+                ),
+                Panel(
+                    "Decisions per hour",
+                    (
+                        (
+                            f"sum by (pipeline, decision) (increase(seamline_approval_decisions_total{{{PIPE}}}[1h]))",
+                            "{{pipeline}} {{decision}}",
+                        ),
+                    ),
+                    stack=True,
+                ),
+                Panel(
+                    "Share approved (24h)",
+                    (
+                        (
+                            f'sum by (pipeline) (increase(seamline_approval_decisions_total{{decision="approve",{PIPE}}}[1d]))'
+                            f" / sum by (pipeline) (increase(seamline_approval_decisions_total{{{PIPE}}}[1d]))",
+                            "{{pipeline}}",
+                        ),
+                    ),
+                    unit="percentunit",
+                ),
+            ),
+        ),
     ),
 )
 
@@ -207,45 +324,111 @@ COST = Dashboard(
     title="Seamline / LLM cost",
     description="Tokens and US dollars per pipeline, per model and per run, against the daily budget.",
     rows=(
-        ("Today", (
-            Panel("Spend today (USD)", ((f"sum(seamline_llm_spend_today_usd{{{PIPE}}})", "spend"),),
-                  kind="stat", unit="currencyUSD", width=8),
-            Panel("Budget used today", (
-                (f"sum(seamline_llm_spend_today_usd{{{PIPE}}}) / sum(seamline_llm_budget_usd{{{PIPE}}})", "used"),
-            ), kind="stat", unit="percentunit", width=8),
-            Panel("Pipelines paused for budget", ((f"sum(seamline_llm_paused{{{PIPE}}})", "paused"),), kind="stat", width=8),
-        )),
-        ("Per pipeline", (
-            Panel("Spend per pipeline (USD per hour)", (
-                (f"sum by (pipeline) (increase(seamline_llm_cost_usd_total{{{PIPE}}}[1h]))", "{{pipeline}}"),
-            ), unit="currencyUSD", stack=True),
-            Panel("Spend today vs daily budget", (
-                (f"max by (pipeline) (seamline_llm_spend_today_usd{{{PIPE}}})", "spent {{pipeline}}"),
-                (f"max by (pipeline) (seamline_llm_budget_usd{{{PIPE}}})", "budget {{pipeline}}"),
-            ), unit="currencyUSD"),
-            Panel("Tokens per hour by kind", (
-                (f"sum by (pipeline, kind) (increase(seamline_llm_tokens_total{{{PIPE}}}[1h]))", "{{pipeline}} {{kind}}"),
-            ), stack=True),
-            Panel("Spend per model (USD per hour)", (
-                (f"sum by (model) (increase(seamline_llm_cost_usd_total{{{PIPE}}}[1h]))", "{{model}}"),
-            ), unit="currencyUSD"),
-        )),
-        ("Per run and per item", (
-            Panel("Cost per run (USD, 24h average)", (
-                (f"sum by (pipeline) (increase(seamline_llm_cost_usd_total{{{PIPE}}}[1d]))"
-                 f" / sum by (pipeline) (increase(seamline_pipeline_runs_total{{{PIPE}}}[1d]))", "{{pipeline}}"),
-            ), unit="currencyUSD"),
-            Panel("Tokens per run (24h average)", (
-                (f"sum by (pipeline) (increase(seamline_llm_tokens_total{{{PIPE}}}[1d]))"
-                 f" / sum by (pipeline) (increase(seamline_pipeline_runs_total{{{PIPE}}}[1d]))", "{{pipeline}}"),
-            )),
-            Panel("Cost per drafted item p50 / p95", (
-                (f"histogram_quantile(0.5, sum by (le, pipeline) (rate(seamline_run_cost_usd_bucket{{{PIPE}}}[1h])))",
-                 "p50 {{pipeline}}"),
-                (f"histogram_quantile(0.95, sum by (le, pipeline) (rate(seamline_run_cost_usd_bucket{{{PIPE}}}[1h])))",
-                 "p95 {{pipeline}}"),
-            ), unit="currencyUSD", width=24),
-        )),
+        (
+            "Today",
+            (
+                Panel(
+                    "Spend today (USD)",
+                    ((f"sum(seamline_llm_spend_today_usd{{{PIPE}}})", "spend"),),
+                    kind="stat",
+                    unit="currencyUSD",
+                    width=8,
+                ),
+                Panel(
+                    "Budget used today",
+                    (
+                        (
+                            f"sum(seamline_llm_spend_today_usd{{{PIPE}}}) / sum(seamline_llm_budget_usd{{{PIPE}}})",
+                            "used",
+                        ),
+                    ),
+                    kind="stat",
+                    unit="percentunit",
+                    width=8,
+                ),
+                Panel(
+                    "Pipelines paused for budget",
+                    ((f"sum(seamline_llm_paused{{{PIPE}}})", "paused"),),
+                    kind="stat",
+                    width=8,
+                ),
+            ),
+        ),
+        (
+            "Per pipeline",
+            (
+                Panel(
+                    "Spend per pipeline (USD per hour)",
+                    ((f"sum by (pipeline) (increase(seamline_llm_cost_usd_total{{{PIPE}}}[1h]))", "{{pipeline}}"),),
+                    unit="currencyUSD",
+                    stack=True,
+                ),
+                Panel(
+                    "Spend today vs daily budget",
+                    (
+                        (f"max by (pipeline) (seamline_llm_spend_today_usd{{{PIPE}}})", "spent {{pipeline}}"),
+                        (f"max by (pipeline) (seamline_llm_budget_usd{{{PIPE}}})", "budget {{pipeline}}"),
+                    ),
+                    unit="currencyUSD",
+                ),
+                Panel(
+                    "Tokens per hour by kind",
+                    (
+                        (
+                            f"sum by (pipeline, kind) (increase(seamline_llm_tokens_total{{{PIPE}}}[1h]))",
+                            "{{pipeline}} {{kind}}",
+                        ),
+                    ),
+                    stack=True,
+                ),
+                Panel(
+                    "Spend per model (USD per hour)",
+                    ((f"sum by (model) (increase(seamline_llm_cost_usd_total{{{PIPE}}}[1h]))", "{{model}}"),),
+                    unit="currencyUSD",
+                ),
+            ),
+        ),
+        (
+            "Per run and per item",
+            (
+                Panel(
+                    "Cost per run (USD, 24h average)",
+                    (
+                        (
+                            f"sum by (pipeline) (increase(seamline_llm_cost_usd_total{{{PIPE}}}[1d]))"
+                            f" / sum by (pipeline) (increase(seamline_pipeline_runs_total{{{PIPE}}}[1d]))",
+                            "{{pipeline}}",
+                        ),
+                    ),
+                    unit="currencyUSD",
+                ),
+                Panel(
+                    "Tokens per run (24h average)",
+                    (
+                        (
+                            f"sum by (pipeline) (increase(seamline_llm_tokens_total{{{PIPE}}}[1d]))"
+                            f" / sum by (pipeline) (increase(seamline_pipeline_runs_total{{{PIPE}}}[1d]))",
+                            "{{pipeline}}",
+                        ),
+                    ),
+                ),
+                Panel(
+                    "Cost per drafted item p50 / p95",
+                    (
+                        (
+                            f"histogram_quantile(0.5, sum by (le, pipeline) (rate(seamline_run_cost_usd_bucket{{{PIPE}}}[1h])))",
+                            "p50 {{pipeline}}",
+                        ),
+                        (
+                            f"histogram_quantile(0.95, sum by (le, pipeline) (rate(seamline_run_cost_usd_bucket{{{PIPE}}}[1h])))",
+                            "p95 {{pipeline}}",
+                        ),
+                    ),
+                    unit="currencyUSD",
+                    width=24,
+                ),
+            ),
+        ),
     ),
 )
 
@@ -254,37 +437,97 @@ KPIS = Dashboard(
     title="Seamline / KPIs",
     description="What the business sees: invoices chased, cycle time, exception rate.",
     rows=(
-        ("Invoice follow-up", (
-            Panel("Invoices chased (24h)", (("sum(increase(seamline_invoices_chased_total[1d]))", "chased"),),
-                  kind="stat", width=8),
-            Panel("Cycle time p50 (trigger to email)", (
-                ("histogram_quantile(0.5, sum by (le) (rate(seamline_followup_cycle_time_seconds_bucket[1d])))", "p50"),
-            ), kind="stat", unit="s", width=8),
-            Panel("Exception rate (24h)", (
-                (f"sum(increase(seamline_exceptions_total{{{PIPE}}}[1d])) / sum(increase(seamline_items_processed_total{{{PIPE}}}[1d]))",
-                 "exceptions"),
-            ), kind="stat", unit="percentunit", width=8,
-               description="Items that needed a human or were dead-lettered, over items finished."),
-            Panel("Invoices chased per hour", (("sum(increase(seamline_invoices_chased_total[1h]))", "chased"),)),
-            Panel("Follow-up cycle time p50 / p90", (
-                ("histogram_quantile(0.5, sum by (le) (rate(seamline_followup_cycle_time_seconds_bucket[6h])))", "p50"),
-                ("histogram_quantile(0.9, sum by (le) (rate(seamline_followup_cycle_time_seconds_bucket[6h])))", "p90"),
-            ), unit="s"),
-        )),
-        ("Outcomes", (
-            Panel("Items finished by outcome", (
-                (f"sum by (pipeline, outcome) (increase(seamline_items_processed_total{{{PIPE}}}[1h]))",
-                 "{{pipeline}} {{outcome}}"),
-            ), stack=True),
-            Panel("Exceptions by kind", (
-                (f"sum by (pipeline, kind) (increase(seamline_exceptions_total{{{PIPE}}}[1h]))", "{{pipeline}} {{kind}}"),
-            ), stack=True),
-            Panel("Runs per day", ((f"sum by (pipeline) (increase(seamline_pipeline_runs_total{{{PIPE}}}[1d]))", "{{pipeline}}"),)),
-            Panel("Dead-letter share of records fetched (24h)", (
-                (f"sum by (pipeline) (increase(seamline_dead_letters_total{{{PIPE}}}[1d]))"
-                 f" / sum by (pipeline) (increase(seamline_records_fetched_total{{{PIPE}}}[1d]))", "{{pipeline}}"),
-            ), unit="percentunit"),
-        )),
+        (
+            "Invoice follow-up",
+            (
+                Panel(
+                    "Invoices chased (24h)",
+                    (("sum(increase(seamline_invoices_chased_total[1d]))", "chased"),),
+                    kind="stat",
+                    width=8,
+                ),
+                Panel(
+                    "Cycle time p50 (trigger to email)",
+                    (
+                        (
+                            "histogram_quantile(0.5, sum by (le) (rate(seamline_followup_cycle_time_seconds_bucket[1d])))",
+                            "p50",
+                        ),
+                    ),
+                    kind="stat",
+                    unit="s",
+                    width=8,
+                ),
+                Panel(
+                    "Exception rate (24h)",
+                    (
+                        (
+                            f"sum(increase(seamline_exceptions_total{{{PIPE}}}[1d])) / sum(increase(seamline_items_processed_total{{{PIPE}}}[1d]))",
+                            "exceptions",
+                        ),
+                    ),
+                    kind="stat",
+                    unit="percentunit",
+                    width=8,
+                    description="Items that needed a human or were dead-lettered, over items finished.",
+                ),
+                Panel("Invoices chased per hour", (("sum(increase(seamline_invoices_chased_total[1h]))", "chased"),)),
+                Panel(
+                    "Follow-up cycle time p50 / p90",
+                    (
+                        (
+                            "histogram_quantile(0.5, sum by (le) (rate(seamline_followup_cycle_time_seconds_bucket[6h])))",
+                            "p50",
+                        ),
+                        (
+                            "histogram_quantile(0.9, sum by (le) (rate(seamline_followup_cycle_time_seconds_bucket[6h])))",
+                            "p90",
+                        ),
+                    ),
+                    unit="s",
+                ),
+            ),
+        ),
+        (
+            "Outcomes",
+            (
+                Panel(
+                    "Items finished by outcome",
+                    (
+                        (
+                            f"sum by (pipeline, outcome) (increase(seamline_items_processed_total{{{PIPE}}}[1h]))",
+                            "{{pipeline}} {{outcome}}",
+                        ),
+                    ),
+                    stack=True,
+                ),
+                Panel(
+                    "Exceptions by kind",
+                    (
+                        (
+                            f"sum by (pipeline, kind) (increase(seamline_exceptions_total{{{PIPE}}}[1h]))",
+                            "{{pipeline}} {{kind}}",
+                        ),
+                    ),
+                    stack=True,
+                ),
+                Panel(
+                    "Runs per day",
+                    ((f"sum by (pipeline) (increase(seamline_pipeline_runs_total{{{PIPE}}}[1d]))", "{{pipeline}}"),),
+                ),
+                Panel(
+                    "Dead-letter share of records fetched (24h)",
+                    (
+                        (
+                            f"sum by (pipeline) (increase(seamline_dead_letters_total{{{PIPE}}}[1d]))"
+                            f" / sum by (pipeline) (increase(seamline_records_fetched_total{{{PIPE}}}[1d]))",
+                            "{{pipeline}}",
+                        ),
+                    ),
+                    unit="percentunit",
+                ),
+            ),
+        ),
     ),
 )
 

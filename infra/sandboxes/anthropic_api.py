@@ -151,9 +151,7 @@ def _wants_draft_tool(body: dict[str, Any]) -> bool:
         if choice.get("name") not in tool_names:
             raise InvalidRequestError(f"tool_choice.name: Tool '{choice.get('name')}' not found in tools")
         if choice.get("name") != DRAFT_TOOL:
-            raise InvalidRequestError(
-                f"sandbox: unknown tool '{choice.get('name')}'; only {DRAFT_TOOL} is supported"
-            )
+            raise InvalidRequestError(f"sandbox: unknown tool '{choice.get('name')}'; only {DRAFT_TOOL} is supported")
         return True
     return choice.get("type") in ("auto", "any") and DRAFT_TOOL in tool_names
 
@@ -195,9 +193,7 @@ def _reply(state: AnthropicState, body: dict[str, Any], mode: Mode) -> JSONRespo
     draft = draft_email(facts, amount)
     if wants_tool:
         tool_id = f"toolu_sbx_{uuid.uuid4().hex[:24]}"
-        content: list[dict[str, Any]] = [
-            {"type": "tool_use", "id": tool_id, "name": DRAFT_TOOL, "input": draft}
-        ]
+        content: list[dict[str, Any]] = [{"type": "tool_use", "id": tool_id, "name": DRAFT_TOOL, "input": draft}]
         stop_reason, output_chars = "tool_use", len(json.dumps(draft))
     else:
         text = f"Subject: {draft['subject']}\n\n{draft['body']}"

@@ -125,10 +125,7 @@ def _validated_note(raw: bytes) -> tuple[dict[str, Any], str, list[Any]]:
         )
     associations = body.get("associations", [])
     if not isinstance(associations, list) or not all(
-        isinstance(a, dict)
-        and isinstance(a.get("to"), dict)
-        and "id" in a["to"]
-        and isinstance(a.get("types"), list)
+        isinstance(a, dict) and isinstance(a.get("to"), dict) and "id" in a["to"] and isinstance(a.get("types"), list)
         for a in associations
     ):
         raise NoteValidationError("Invalid associations: each needs 'to.id' and 'types'")
@@ -264,9 +261,7 @@ def _control_routes(state: CrmState) -> list[Route]:
                 response = await client.post(fire.target_url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             return JSONResponse({"error": f"{type(exc).__name__}: {exc}"}, status_code=502)
-        return JSONResponse(
-            {"status_code": response.status_code, "signature": signature, "timestamp_ms": timestamp_ms}
-        )
+        return JSONResponse({"status_code": response.status_code, "signature": signature, "timestamp_ms": timestamp_ms})
 
     return [
         Route("/_sandbox/deals", add_deal, methods=["POST"]),

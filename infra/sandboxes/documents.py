@@ -79,9 +79,7 @@ def build_documents_app(state: DocumentState) -> Starlette:
         except (ValidationError, ValueError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=422)
         state.documents[body.id] = StoredDocument(content_type, f"{body.id}.{suffix}", data)
-        return JSONResponse(
-            {"id": body.id, "content_type": content_type, "bytes": len(data)}, status_code=201
-        )
+        return JSONResponse({"id": body.id, "content_type": content_type, "bytes": len(data)}, status_code=201)
 
     async def list_documents(_: Request) -> Response:
         return JSONResponse(

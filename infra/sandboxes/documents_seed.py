@@ -116,9 +116,7 @@ def text_to_pdf(text: str) -> bytes:
     pdf.add_page()
     pdf.set_font("Helvetica", size=10)
     for line in text.splitlines():
-        pdf.multi_cell(
-            0, 5, line.encode("latin-1", "replace").decode("latin-1") or " ", new_x="LMARGIN", new_y="NEXT"
-        )
+        pdf.multi_cell(0, 5, line.encode("latin-1", "replace").decode("latin-1") or " ", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
@@ -138,7 +136,7 @@ def corrupt_pdf() -> bytes:
     return b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\n" + bytes(range(256)) * 8
 
 
-def encrypted_pdf(text: str, password: str = "sandbox") -> bytes:
+def encrypted_pdf(text: str, password: str = "sandbox") -> bytes:  # noqa: S107 - a fixture's password
     import pypdf
 
     reader = pypdf.PdfReader(io.BytesIO(text_to_pdf(text)))

@@ -28,9 +28,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def _fault(
-    status: int, fault_type: str, message: str, detail: str, code: str, **headers: str
-) -> JSONResponse:
+def _fault(status: int, fault_type: str, message: str, detail: str, code: str, **headers: str) -> JSONResponse:
     body = {
         "Fault": {"Error": [{"Message": message, "Detail": detail, "code": code}], "type": fault_type},
         "time": _now(),

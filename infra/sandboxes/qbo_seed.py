@@ -120,9 +120,7 @@ class _Builder:
         return Decimal(self.rng.randint(low * 100, high * 100)) / 100
 
     def customer(self, index: int) -> dict[str, Any]:
-        name = (
-            f"{_NAMES_A[index % len(_NAMES_A)]} {_NAMES_B[(index // len(_NAMES_A) + index) % len(_NAMES_B)]}"
-        )
+        name = f"{_NAMES_A[index % len(_NAMES_A)]} {_NAMES_B[(index // len(_NAMES_A) + index) % len(_NAMES_B)]}"
         if index >= len(_NAMES_A) * len(_NAMES_B):
             name = f"{name} {index}"
         customer_id = str(index + 1)
@@ -173,9 +171,7 @@ class _Builder:
         lines.append({"Amount": _money(total), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
         return lines
 
-    def invoice(
-        self, customer: dict[str, Any], due: date, total: Decimal, balance: Decimal
-    ) -> dict[str, Any]:
+    def invoice(self, customer: dict[str, Any], due: date, total: Decimal, balance: Decimal) -> dict[str, Any]:
         invoice_id = str(self.next_invoice)
         self.next_invoice += 1
         txn = due - timedelta(days=30)
@@ -214,9 +210,7 @@ class _Builder:
             "UnappliedAmt": 0.0,
             "CurrencyRef": dict(USD),
             "CustomerRef": dict(invoice["CustomerRef"]),
-            "Line": [
-                {"Amount": _money(amount), "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}
-            ],
+            "Line": [{"Amount": _money(amount), "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
             "domain": "QBO",
             "sparse": False,
             "MetaData": {"CreateTime": _timestamp(paid_on, 14), "LastUpdatedTime": _timestamp(paid_on, 14)},
@@ -258,9 +252,7 @@ def _malform(invoice: dict[str, Any], kind: str) -> None:
     breakages: dict[str, Callable[[], None]] = {
         "total_amt_not_numeric": lambda: invoice.update(TotalAmt="12x.50"),
         "missing_customer_ref": lambda: invoice.pop("CustomerRef"),
-        "unknown_customer_ref": lambda: invoice.update(
-            CustomerRef={"value": "99999", "name": "Deleted Customer"}
-        ),
+        "unknown_customer_ref": lambda: invoice.update(CustomerRef={"value": "99999", "name": "Deleted Customer"}),
         "balance_exceeds_total": lambda: invoice.update(Balance=_money(total * 3)),
         "invalid_due_date": lambda: invoice.update(DueDate="2026-13-45"),
         "balance_not_numeric": lambda: invoice.update(Balance="N/A"),

@@ -45,9 +45,7 @@ class _Handler:
         self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
         raw = envelope.original_content or envelope.content or b""
-        message = email.message_from_bytes(
-            raw if isinstance(raw, bytes) else raw.encode(), policy=email.policy.default
-        )
+        message = email.message_from_bytes(raw if isinstance(raw, bytes) else raw.encode(), policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         text, html = _bodies(message)
         login = getattr(session.auth_data, "login", None)
@@ -68,9 +66,7 @@ class _Handler:
 
 
 def _authenticator(state: SmtpSinkState) -> Any:
-    def authenticate(
-        server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
-    ) -> AuthResult:
+    def authenticate(server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
         if not isinstance(data, LoginPassword):
             return AuthResult(success=False, handled=False)
         ok = data.login.decode() == state.user and data.password.decode() == state.password

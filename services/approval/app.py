@@ -15,7 +15,7 @@ from shared.settings import KernelSettings
 
 
 def create_app(pipelines: Collection[Pipeline]) -> ServiceRuntime:
-    settings = ApprovalSettings()  # type: ignore[call-arg]  # secrets come from the environment
+    settings = ApprovalSettings()
     kernel = build_kernel("approval", KernelSettings())
     deps = build_deps(kernel, settings)
     kernel.broker.include_router(build_router(deps, pipelines))

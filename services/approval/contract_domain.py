@@ -52,9 +52,7 @@ def _term_lines(terms: ContractTerms) -> list[str]:
     lines = []
     for name, cited in terms:
         if cited is not None:
-            lines.append(
-                f'- {name}: {cited.value} [{cited.citation.chunk_id}: "{cited.citation.quote[:160]}"]'
-            )
+            lines.append(f'- {name}: {cited.value} [{cited.citation.chunk_id}: "{cited.citation.quote[:160]}"]')
     return lines
 
 
@@ -91,6 +89,4 @@ def plan_contract_actions(decided: ApprovalDecided) -> tuple[PlannedAction, ...]
     if decided.decision not in (Decision.APPROVED, Decision.REJECTED):
         return ()
     key = idempotency_key(request.request_id, ActionKind.POST_CRM_NOTE.value)
-    return (
-        PlannedAction(ActionKind.POST_CRM_NOTE, key, body=review_note(decided), deal_id=request.entity_id),
-    )
+    return (PlannedAction(ActionKind.POST_CRM_NOTE, key, body=review_note(decided), deal_id=request.entity_id),)

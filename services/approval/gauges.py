@@ -30,7 +30,9 @@ async def report_pending(
             oldest: dict[Pipeline, datetime] = {}
             for requested in await store.pending():
                 counts[requested.pipeline] += 1
-                oldest[requested.pipeline] = min(oldest.get(requested.pipeline, requested.occurred_at), requested.occurred_at)
+                oldest[requested.pipeline] = min(
+                    oldest.get(requested.pipeline, requested.occurred_at), requested.occurred_at
+                )
             now = datetime.now(UTC)
             for pipeline in pipelines:
                 APPROVAL_SLA.labels(pipeline.value).set(sla_s)

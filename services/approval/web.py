@@ -91,15 +91,20 @@ def build_routes(deps: ApprovalDeps) -> list[Route]:
         except PolicyRefused as exc:
             return _page("Link refused", f"<p>{html.escape(exc.message)}</p>", 403)
         if (decided := await deps.store.decision(request_id)) is not None:
-            return _page("Already decided", f"<p>{html.escape(decided.decision.value)} by "
-                         f"{html.escape(decided.decided_by)}</p>", 409)
+            return _page(
+                "Already decided",
+                f"<p>{html.escape(decided.decision.value)} by {html.escape(decided.decided_by)}</p>",
+                409,
+            )
         r = requested.payload
         body = (
             f"<p>{html.escape(r.summary)}</p>"
             + (
                 f"<h2>{html.escape(r.draft.subject)}</h2><pre>{html.escape(r.draft.body)}</pre>"
                 if r.draft
-                else review_html(r.review) if r.review else ""
+                else review_html(r.review)
+                if r.review
+                else ""
             )
             + f"<p>Deciding as {html.escape(approver)}</p>"
             f'<form method="post"><input type="hidden" name="token" value="{html.escape(token)}">'

@@ -15,7 +15,7 @@ from shared.settings import KernelSettings
 
 
 def create_app(pipelines: Collection[Pipeline]) -> ServiceRuntime:
-    settings = ConnectorsSettings()  # type: ignore[call-arg]  # credentials come from the environment
+    settings = ConnectorsSettings()
     kernel = build_kernel("connectors", KernelSettings())
     deps = build_deps(kernel, settings)
     kernel.broker.include_router(build_router(deps, pipelines))

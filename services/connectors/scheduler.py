@@ -16,7 +16,9 @@ from shared.broker import EventPublisher
 log = logging.getLogger(__name__)
 
 
-async def request_scan(publisher: EventPublisher, tenant: str, realm_id: str, requested_by: str) -> Envelope[FollowUpScanRequested]:
+async def request_scan(
+    publisher: EventPublisher, tenant: str, realm_id: str, requested_by: str
+) -> Envelope[FollowUpScanRequested]:
     """Start one invoice follow-up run: the same command the CLI and the schedule send."""
     command = Envelope.start(
         FollowUpScanRequested(realm_id=realm_id, as_of=datetime.now(UTC).date(), requested_by=requested_by),

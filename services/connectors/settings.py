@@ -11,7 +11,7 @@ class ConnectorsSettings(BaseSettings):
 
     http_port: int = 8801
     qbo_base_url: str = "http://127.0.0.1:8710"
-    qbo_token_url: str = "http://127.0.0.1:8710/oauth2/v1/tokens/bearer"
+    qbo_token_url: str = "http://127.0.0.1:8710/oauth2/v1/tokens/bearer"  # noqa: S105 - a URL
     qbo_realm_id: str = "9341453000000000"
     qbo_client_id: str
     qbo_client_secret: SecretStr

@@ -67,18 +67,14 @@ def build_routes(deps: ConnectorsDeps) -> list[Route]:
         if not isinstance(events, list):
             return JSONResponse({"error": "body must be a JSON array of events"}, status_code=400)
         if len(events) > MAX_EVENTS_PER_REQUEST:
-            return JSONResponse(
-                {"error": f"at most {MAX_EVENTS_PER_REQUEST} events per request"}, status_code=413
-            )
+            return JSONResponse({"error": f"at most {MAX_EVENTS_PER_REQUEST} events per request"}, status_code=413)
         published = duplicates = 0
         for event in closed_won_events(events, settings.crm_won_stage):
             if not await deps.dedupe.claim(tenant, event.event_id):
                 duplicates += 1
                 continue
             try:
-                await kernel.publisher.publish(
-                    ContractReview.TRIGGER, _envelope(tenant, event), key=event.deal_id
-                )
+                await kernel.publisher.publish(ContractReview.TRIGGER, _envelope(tenant, event), key=event.deal_id)
             except Exception:
                 await deps.dedupe.release(tenant, event.event_id)  # let the CRM's retry publish it
                 raise

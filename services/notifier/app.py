@@ -12,7 +12,7 @@ from shared.settings import KernelSettings
 
 
 def create_app(pipelines: Collection[Pipeline]) -> ServiceRuntime:
-    settings = NotifierSettings()  # type: ignore[call-arg]  # webhook URLs come from the environment
+    settings = NotifierSettings()
     kernel = build_kernel("notifier", KernelSettings())
     kernel.broker.include_router(build_router(build_deps(kernel, settings), pipelines))
     return ServiceRuntime("notifier", kernel.broker, settings.http_port)

@@ -17,7 +17,7 @@ def _quote(text: str, limit: int = 200) -> str:
 
 
 def _anomaly_blocks(review: ContractReviewSummary) -> list[dict[str, Any]]:
-    blocks = []
+    blocks: list[dict[str, Any]] = []
     for a in review.anomalies[:MAX_ANOMALIES]:
         text = f"*{a.field}* ({a.severity.value}): found {a.found}; baseline {a.baseline}"
         if a.citation:
@@ -25,9 +25,8 @@ def _anomaly_blocks(review: ContractReviewSummary) -> list[dict[str, Any]]:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_TEXT]}})
     if len(review.anomalies) > MAX_ANOMALIES:
         more = len(review.anomalies) - MAX_ANOMALIES
-        blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"and {more} more on the page"}]}
-        )
+        more_text: dict[str, Any] = {"type": "mrkdwn", "text": f"and {more} more on the page"}
+        blocks.append({"type": "context", "elements": [more_text]})
     return blocks
 
 

@@ -17,7 +17,10 @@ def _quote(text: str) -> str:
 
 
 def approval_message(request: ApprovalRequested, tenant: str) -> dict[str, Any]:
-    facts = request.draft.facts
+    draft = request.draft
+    if draft is None:
+        raise ValueError("a follow-up approval message needs the draft")
+    facts = draft.facts
     buttons = [
         {
             "type": "button",
@@ -30,7 +33,10 @@ def approval_message(request: ApprovalRequested, tenant: str) -> dict[str, Any]:
     return {
         "text": f"Approval needed ({tenant}): {request.summary}",
         "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": f"Approval needed: invoice {facts.invoice_number}"}},
+            {
+                "type": "header",
+                "text": {"type": "plain_text", "text": f"Approval needed: invoice {facts.invoice_number}"},
+            },
             {"type": "section", "text": {"type": "mrkdwn", "text": request.summary}},
             {
                 "type": "section",
@@ -45,7 +51,10 @@ def approval_message(request: ApprovalRequested, tenant: str) -> dict[str, Any]:
             },
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": f"*{request.draft.subject}*\n{_quote(request.draft.body)}"[:MAX_TEXT]},
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"*{draft.subject}*\n{_quote(draft.body)}"[:MAX_TEXT],
+                },
             },
             {"type": "actions", "elements": buttons[:25]},
             {
@@ -84,6 +93,9 @@ def operator_alert(alert: OperatorAlert, pipeline: Pipeline) -> dict[str, Any]:
         "text": f"{pipeline.value}: {alert.message}",
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": f"Alert: {alert.kind} ({pipeline.value})"[:150]}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"{alert.message}\nservice `{alert.service}`"[:MAX_TEXT]}},
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"{alert.message}\nservice `{alert.service}`"[:MAX_TEXT]},
+            },
         ],
     }

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import cast
 
+from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaMessage, KafkaRouter
 
 from contracts import deadletter as dl
+from contracts.alerts import OperatorAlert
 from contracts.approval import ApprovalRequested, Route
 from contracts.envelope import Envelope, Pipeline
-from contracts.alerts import OperatorAlert
 from contracts.topics import ContractReview, alerts_topic, dead_letter_topic, topic
 from services.notifier.bootstrap import NotifierDeps
 from services.notifier.contract_domain import contract_review_message
@@ -65,7 +67,7 @@ def _subscribe_dead_letters(router: KafkaRouter, deps: NotifierDeps, pipeline: P
         headers = {k: v for k, v in message.headers.items() if isinstance(v, str)}
         if headers.get(dl.SOURCE_TOPIC) == source:
             return  # an alert that itself failed: counted by the middleware, never re-alerted (no loop)
-        record = message.raw_message
+        record = cast("ConsumerRecord[bytes, bytes]", message.raw_message)
         key = idempotency_key("deadletter", record.topic, str(record.partition), str(record.offset))
         if await deps.sent.result(key):
             return

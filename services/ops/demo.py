@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from contracts.envelope import Pipeline
 from contracts.topics import all_topics
 from services.connectors.scheduler import request_scan
+from services.ops.contract_demo import render_contracts, run_contract_reviews
 from services.ops.report import RunReport, build_report, render
 from services.ops.stack import Stack, StackConfig
 from shared.broker import EventPublisher, build_broker
@@ -72,7 +73,7 @@ async def approve_first(config: StackConfig, report: RunReport, approver_reason:
 
 async def run_demo(config: StackConfig, invoices: int, customers: int, keep_running: bool) -> None:
     click.echo("resetting invoice_followup topics and Redis for a fresh run ...")
-    await reset_state(config, [Pipeline.INVOICE_FOLLOWUP])
+    await reset_state(config, [Pipeline.INVOICE_FOLLOWUP, Pipeline.CONTRACT_REVIEW])
     stack = Stack(config)
     started = time.monotonic()
     try:
@@ -95,10 +96,14 @@ async def run_demo(config: StackConfig, invoices: int, customers: int, keep_runn
             mails = (await client.get(f"{urls['smtp_http']}/messages")).json()
             slack = (await client.get(f"{urls['slack']}/_sandbox/messages")).json()
             notes = (await client.get(f"{urls['crm']}/_sandbox/notes")).json()
+        click.echo("firing the CRM's closed-won webhooks for contract review ...")
+        contracts = await run_contract_reviews(config)
         approval_url = f"http://127.0.0.1:{config.service_ports['approval']}"
         metrics = {n: f"http://127.0.0.1:{p}" for n, p in config.service_ports.items()}
         click.echo("")
         click.echo(render(report, approval_url, metrics))
+        click.echo("")
+        click.echo(render_contracts(contracts))
         click.echo(f"  SMTP sink holds {len(mails)} emails ({urls['smtp_http']}/messages)")
         click.echo(f"  Slack sink holds {len(slack)} messages ({urls['slack']}/_sandbox/messages)")
         click.echo(f"  CRM holds {len(notes)} notes ({urls['crm']}/_sandbox/notes)")

@@ -39,10 +39,13 @@ class RunReport:
     def accounted(self) -> bool:
         """Every fetched invoice is skipped, dead-lettered, or has a request whose policy decision was acted on."""
         settled = len(self.fetched_ids) > 0 and not self.unaccounted
-        auto_done = self.actions[f"{ActionKind.SEND_FOLLOWUP_EMAIL.value}:executed"] + self.actions[
-            f"{ActionKind.SEND_FOLLOWUP_EMAIL.value}:already_done"
-        ]
-        policy_done = auto_done + sum(v for k, v in self.actions.items() if k.endswith(("recorded_only", "not_executed")))
+        auto_done = (
+            self.actions[f"{ActionKind.SEND_FOLLOWUP_EMAIL.value}:executed"]
+            + self.actions[f"{ActionKind.SEND_FOLLOWUP_EMAIL.value}:already_done"]
+        )
+        policy_done = auto_done + sum(
+            v for k, v in self.actions.items() if k.endswith(("recorded_only", "not_executed"))
+        )
         policy_routed = self.routes[Route.AUTO.value] + self.routes[Route.SHADOW.value] + self.routes[Route.NEVER.value]
         return settled and policy_done >= policy_routed
 
@@ -55,7 +58,9 @@ async def build_report(bootstrap: str, correlation_id: str) -> RunReport:
     report = RunReport(correlation_id)
 
     async def mine(topic: str) -> list[Any]:
-        return [r async for r in read_topic(bootstrap, topic) if _headers(r).get(dl.MSG_CORRELATION_ID) == correlation_id]
+        return [
+            r async for r in read_topic(bootstrap, topic) if _headers(r).get(dl.MSG_CORRELATION_ID) == correlation_id
+        ]
 
     def keys(records: list[Any]) -> set[str]:
         return {r.key.decode() for r in records if r.key}

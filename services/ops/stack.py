@@ -46,6 +46,14 @@ class StackConfig:
             "documents": f"http://127.0.0.1:{self.port(8715)}",
         }
 
+    def env_for(self, process: str) -> dict[str, str]:
+        """What one process may see: the kernel's settings and its own, never another service's credentials."""
+        env = self.service_env()
+        if process not in SERVICES:
+            return env
+        others = tuple(f"SEAMLINE_{s.upper()}_" for s in SERVICES if s != process)
+        return {k: v for k, v in env.items() if not k.startswith(others)}
+
     def service_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SEAMLINE_", "ANTHROPIC_"))}
         env.update(_read_env_file(REPO / "infra" / "demo.env"))
@@ -89,7 +97,7 @@ class Stack:
     def _spawn(self, name: str, args: list[str]) -> None:
         log = (self.config.log_dir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, *args], env=self.config.service_env(), stdout=log, stderr=subprocess.STDOUT, cwd=REPO
+            [sys.executable, *args], env=self.config.env_for(name), stdout=log, stderr=subprocess.STDOUT, cwd=REPO
         )
 
     def start_sandboxes(self, as_of: str, invoices: int, customers: int) -> None:

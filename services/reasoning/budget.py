@@ -25,7 +25,7 @@ class RedisSpendLedger:
 
     async def spent_today(self, pipeline: Pipeline) -> Decimal:
         raw = await self._redis.get(self._key(pipeline))
-        return Decimal(raw.decode()) if raw else Decimal(0)
+        return Decimal(raw.decode() if isinstance(raw, bytes) else raw) if raw else Decimal(0)
 
     async def add(self, pipeline: Pipeline, cost: Decimal) -> None:
         if cost > 0:

@@ -110,9 +110,7 @@ def verify_and_merge(
             quote = str(raw.get("quote", "")) if isinstance(raw, Mapping) else ""
 
             def reject(reason: str, field: str = field, chunk_id: str = chunk_id, quote: str = quote) -> None:
-                rejected.append(
-                    RejectedValue(field=field, chunk_id=chunk_id, quote=quote[:600] or "-", reason=reason)
-                )
+                rejected.append(RejectedValue(field=field, chunk_id=chunk_id, quote=quote[:600] or "-", reason=reason))
 
             if not isinstance(raw, Mapping) or "value" not in raw:
                 reject("no value")
@@ -126,7 +124,7 @@ def verify_and_merge(
                 reject("quote not found verbatim in the cited chunk")
                 continue
             try:
-                value = TypeAdapter(FIELD_TYPES[field]).validate_python(raw["value"])
+                value: object = TypeAdapter(FIELD_TYPES[field]).validate_python(raw["value"])
             except ValidationError as exc:
                 reject(f"value is not a {FIELD_TYPES[field].__name__}: {exc.errors()[0]['msg']}")
                 continue
@@ -141,9 +139,7 @@ def cite(chunk: ContractChunk, quote: str) -> Citation | None:
     at = chunk.text.find(quote)
     if at < 0:
         return None
-    return Citation(
-        chunk_id=chunk.chunk_id, quote=quote, start=chunk.start + at, end=chunk.start + at + len(quote)
-    )
+    return Citation(chunk_id=chunk.chunk_id, quote=quote, start=chunk.start + at, end=chunk.start + at + len(quote))
 
 
 def chunk_prompt(chunk: ContractChunk) -> str:

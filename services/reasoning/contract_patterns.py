@@ -129,18 +129,14 @@ _NOTICE = re.compile(
     rf"({NUM})\s*(?:calendar\s+|business\s+)?(days?|months?|weeks?)['\u2019]?\s*(?:\(|prior|advance|written|notice|before|in advance)",
     _I,
 )
-_NOTICE_LOOSE = re.compile(
-    rf"(?:at least|not less than|no less than|minimum of)\s+({NUM})\s*(days?|months?)", _I
-)
+_NOTICE_LOOSE = re.compile(rf"(?:at least|not less than|no less than|minimum of)\s+({NUM})\s*(days?|months?)", _I)
 _MONEY = re.compile(r"(?:US\$|USD|\$|EUR|€|£|GBP|CAD|AUD)\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?(?!\s*%)")
 _MULTIPLE = re.compile(
     rf"({NUM}|\d+(?:\.\d+)?|one and one-half|one and a half|half)\s*(?:\(\s*[\d.]+\s*\)\s*)?(?:times|x)\s+(?:the\s+)?"
     r"(?:total\s+|aggregate\s+|annual\s+|yearly\s+)*(?:fees|amounts|charges|subscription|contract value)",
     _I,
 )
-_PERCENT_OF_FEES = re.compile(
-    r"(\d{1,3})\s*(?:%|percent)\s+of\s+the\s+(?:total\s+|annual\s+)?(?:fees|amounts)", _I
-)
+_PERCENT_OF_FEES = re.compile(r"(\d{1,3})\s*(?:%|percent)\s+of\s+the\s+(?:total\s+|annual\s+)?(?:fees|amounts)", _I)
 _TWELVE_MONTHS_FEES = re.compile(
     r"(?:fees|amounts|charges|sums)\s+(?:actually\s+)?(?:paid|payable|paid or payable|paid and payable)[^.;]{0,120}?"
     r"(?:twelve|12)\s*(?:\(12\)\s*)?(?:-|\s)?month|annual\s+(?:fees|subscription fees|contract value)"
@@ -174,9 +170,7 @@ _RENEWAL_TERM = re.compile(
     r"(years?|months?)",
     _I,
 )
-_RENEWAL_TERM_UNIT = re.compile(
-    r"(?:successive|additional|further)\s+(?:one-|1-)?(year|annual|month)(?:ly)?\s", _I
-)
+_RENEWAL_TERM_UNIT = re.compile(r"(?:successive|additional|further)\s+(?:one-|1-)?(year|annual|month)(?:ly)?\s", _I)
 _TERM = re.compile(
     rf"(?:initial\s+(?:subscription\s+|service\s+)?term|term\s+of\s+this\s+(?:agreement|contract)|period|remain\s+in"
     rf"\s+(?:full\s+)?(?:force|effect)[^.;]{{0,40}}?for|continue|term)[^.;]{{0,80}}?(?:of|for|is|be|:)\s+"
@@ -249,9 +243,7 @@ def _payment(f: _Finder) -> None:
 
 def _termination(f: _Finder) -> None:
     for start, _, sentence in f.sentences(r"terminat"):
-        cause = re.search(
-            r"material(?:ly)?\s+breach|for\s+cause|breach(?:es)?\s+(?:any|this|a)", sentence, _I
-        )
+        cause = re.search(r"material(?:ly)?\s+breach|for\s+cause|breach(?:es)?\s+(?:any|this|a)", sentence, _I)
         if cause:
             f.put("termination_for_cause", True, start + cause.start(), start + cause.end())
         convenience = re.search(
@@ -312,9 +304,7 @@ def _liability(f: _Finder) -> None:
         if money:
             amount = money.group(1).replace(",", "") + (f".{money.group(2)}" if money.group(2) else "")
             f.put("liability_cap_amount", amount, start + money.start(), start + money.end())
-    for start, _, sentence in f.sentences(
-        r"shall not apply", r"exclu", r"except", r"does not (?:limit|apply)"
-    ):
+    for start, _, sentence in f.sentences(r"shall not apply", r"exclu", r"except", r"does not (?:limit|apply)"):
         if not re.search(r"liabil|limitation|cap", sentence, _I):
             continue
         found = [word for word in _EXCLUSIONS if re.search(word, sentence, _I)]
@@ -394,9 +384,7 @@ def _dates_and_term(f: _Finder) -> None:
             f.put("effective_date", parsed.isoformat(), start + m.start(1), start + m.end(1))
             break
     for start, _, sentence in f.sentences(r"term", r"period", r"continue", r"remain"):
-        if re.search(r"renew|successive|additional", sentence, _I) and not re.search(
-            r"initial", sentence, _I
-        ):
+        if re.search(r"renew|successive|additional", sentence, _I) and not re.search(r"initial", sentence, _I):
             continue
         m = _TERM.search(sentence)
         if m:

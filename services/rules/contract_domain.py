@@ -55,16 +55,14 @@ def chunk_contract(text: str, max_chars: int = 2400, window_chars: int = 1200) -
                 spans += _paragraph_windows(text, start, end, window_chars)
             else:
                 spans.append((start, end))
-    chunks = []
+    chunks: list[ContractChunk] = []
     for start, end in spans:
         body = text[start:end]
         if not body.strip():
             continue
         heading = body.strip().splitlines()[0].strip()[:120]
         chunks.append(
-            ContractChunk(
-                chunk_id=f"c{len(chunks) + 1:03d}", heading=heading, start=start, end=end, text=body
-            )
+            ContractChunk(chunk_id=f"c{len(chunks) + 1:03d}", heading=heading, start=start, end=end, text=body)
         )
     return tuple(chunks)
 
@@ -107,15 +105,11 @@ def _found(cited: Cited[Any] | None) -> str:
     return "not stated" if cited is None else str(cited.value)
 
 
-def compare_with_baseline(
-    terms: ContractTerms, annual_fees: Decimal | None, baseline: Baseline
-) -> tuple[Anomaly, ...]:
+def compare_with_baseline(terms: ContractTerms, annual_fees: Decimal | None, baseline: Baseline) -> tuple[Anomaly, ...]:
     """Every departure from the baseline, with the citation it was read from (None for a missing term)."""
     out: list[Anomaly] = []
 
-    def flag(
-        field: str, cited: Cited[Any] | None, wanted: str, severity: Severity, found: str | None = None
-    ) -> None:
+    def flag(field: str, cited: Cited[Any] | None, wanted: str, severity: Severity, found: str | None = None) -> None:
         out.append(
             Anomaly(
                 field=field,

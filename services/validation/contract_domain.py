@@ -62,9 +62,7 @@ def pdf_text(data: bytes, limits: DocumentLimits) -> tuple[str, int]:
             raise ContractInvalid("document is password-protected", field="document.encrypted")
         pages = len(reader.pages)
         if pages > limits.max_pages:
-            raise ContractInvalid(
-                f"{pages} pages is over the {limits.max_pages}-page limit", field="document.pages"
-            )
+            raise ContractInvalid(f"{pages} pages is over the {limits.max_pages}-page limit", field="document.pages")
         text = "\n\n".join(page.extract_text() or "" for page in reader.pages)
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         # pypdf signals a damaged file through its own errors and, for some damage, through these builtins.
@@ -123,9 +121,7 @@ def validate_contract(raw: RawContractFetched, limits: DocumentLimits) -> Contra
     if not data:
         raise ContractInvalid("document is empty", field="document.content")
     if len(data) > limits.max_bytes:
-        raise ContractInvalid(
-            f"document is over the {limits.max_bytes}-byte limit", field="document.size_bytes"
-        )
+        raise ContractInvalid(f"document is over the {limits.max_bytes}-byte limit", field="document.size_bytes")
     kind = document_kind(raw.content_type, raw.filename)
     pages = None
     if kind is DocumentKind.PDF:
@@ -138,9 +134,7 @@ def validate_contract(raw: RawContractFetched, limits: DocumentLimits) -> Contra
     if len(text) < limits.min_chars:
         raise ContractInvalid(f"only {len(text)} characters of text could be read", field="document.text")
     if len(text) > limits.max_chars:
-        raise ContractInvalid(
-            f"{len(text)} characters is over the {limits.max_chars} limit", field="document.text"
-        )
+        raise ContractInvalid(f"{len(text)} characters is over the {limits.max_chars} limit", field="document.text")
     meta = DocumentMeta(
         deal_id=raw.deal_id,
         deal_name=str(properties.get("dealname") or f"deal {raw.deal_id}"),

@@ -133,7 +133,9 @@ def _applied_to(invoice_id: str, links: list[tuple[QboPayment, _PaymentLine, str
     )
 
 
-def _history(settled: list[dict[str, Any]], links: list[tuple[QboPayment, _PaymentLine, str]]) -> tuple[PastInvoice, ...]:
+def _history(
+    settled: list[dict[str, Any]], links: list[tuple[QboPayment, _PaymentLine, str]]
+) -> tuple[PastInvoice, ...]:
     """Settled invoices with the date of the last payment applied to each; unreadable history rows are left out."""
     out = []
     for data in settled:

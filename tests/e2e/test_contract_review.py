@@ -71,9 +71,7 @@ def _urls(stack: Stack) -> dict[str, str]:
     }
 
 
-def new_deal(
-    client: httpx.Client, stack: Stack, name: str, kind: str, text: str, amount: str = "48000.00"
-) -> str:
+def new_deal(client: httpx.Client, stack: Stack, name: str, kind: str, text: str, amount: str = "48000.00") -> str:
     deal_id = str(random.randint(7_000_000, 7_999_999))
     urls = _urls(stack)
     document = {
@@ -88,9 +86,7 @@ def new_deal(
         "dealstage": "closedwon",
         "contract_document_id": f"doc-{deal_id}",
     }
-    client.post(
-        f"{urls['crm']}/_sandbox/deals", json={"id": deal_id, "properties": properties}
-    ).raise_for_status()
+    client.post(f"{urls['crm']}/_sandbox/deals", json={"id": deal_id, "properties": properties}).raise_for_status()
     return deal_id
 
 
@@ -189,11 +185,7 @@ def test_signed_closed_won_webhook_leads_to_a_cited_review_a_slack_message_and_a
 
     posted = eventually(lambda: slack_for(sandbox, stack, "Tailspin Toys"), what="the Slack review message")
     payload = json.dumps(posted[0]["payload"])
-    assert (
-        "payment_net_days" in payload
-        and "forty-five (45) days" in payload
-        and request.links[0].url in payload
-    )
+    assert "payment_net_days" in payload and "forty-five (45) days" in payload and request.links[0].url in payload
 
     shown = sandbox.get(
         f"{_urls(stack)['approval']}/approvals/{request.request_id}",
@@ -229,9 +221,7 @@ def test_signed_closed_won_webhook_leads_to_a_cited_review_a_slack_message_and_a
     assert mails(sandbox, stack) == [], "contract review writes nothing but the note"
 
 
-def test_forged_stale_unsigned_and_other_stage_webhooks_publish_nothing(
-    stack: Stack, sandbox: httpx.Client
-) -> None:
+def test_forged_stale_unsigned_and_other_stage_webhooks_publish_nothing(stack: Stack, sandbox: httpx.Client) -> None:
     forged, stale, unsigned, other_stage, oversized = (
         new_deal(sandbox, stack, f"Deal {n}", "text", CONTRACT) for n in range(5)
     )
@@ -277,9 +267,7 @@ def test_an_injected_instruction_contract_is_reviewed_like_any_other_and_nothing
     assert records(stack, ContractReview.DECISIONS, deal_id) == [], "no approval granted"
     assert records(stack, ContractReview.ACTIONS, deal_id) == []
     assert mails(sandbox, stack) == [] and notes_for(sandbox, stack, deal_id) == []
-    pending = sandbox.get(
-        f"{_urls(stack)['approval']}/approvals", headers={"Authorization": "Bearer demo-ops-token"}
-    )
+    pending = sandbox.get(f"{_urls(stack)['approval']}/approvals", headers={"Authorization": "Bearer demo-ops-token"})
     assert request.request_id in {p["request_id"] for p in pending.json()["pending"]}
 
 
@@ -290,9 +278,7 @@ def test_a_corrupt_pdf_is_a_typed_dead_letter_and_the_next_contract_is_processed
     good = new_deal(sandbox, stack, "After The Broken One", "pdf", CONTRACT)
     assert fire(sandbox, stack, [event(broken), event(good)]) == 200
 
-    letters = eventually(
-        lambda: records(stack, ContractReview.DEADLETTER, broken), timeout_s=45, what="a dead letter"
-    )
+    letters = eventually(lambda: records(stack, ContractReview.DEADLETTER, broken), timeout_s=45, what="a dead letter")
     headers = {k: v.decode() for k, v in letters[0].headers}
     assert headers[dl.ERROR_TYPE] == "ContractInvalid"
     assert headers[dl.ERROR_FIELD] == "document.content"

@@ -228,6 +228,6 @@ async def _rewind(bootstrap: str, group: str, topic: str) -> None:
     try:
         partitions = [TopicPartition(topic, p) for p in range(3)]
         consumer.assign(partitions)
-        await consumer.commit({tp: 0 for tp in partitions})
+        await consumer.commit(dict.fromkeys(partitions, 0))
     finally:
         await consumer.stop()

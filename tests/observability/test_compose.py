@@ -42,9 +42,7 @@ def env_names(cls: type[BaseSettings]) -> dict[str, str]:
     for field_name, info in cls.model_fields.items():
         alias = info.validation_alias
         if isinstance(alias, AliasChoices):
-            names.update(
-                {str(choice).upper(): field_name for choice in alias.choices if isinstance(choice, str)}
-            )
+            names.update({str(choice).upper(): field_name for choice in alias.choices if isinstance(choice, str)})
         elif isinstance(alias, str):
             names[alias.upper()] = field_name
         else:
@@ -86,13 +84,9 @@ def test_secrets_come_from_the_environment_and_fail_fast(service: str) -> None:
         if info is None or SecretStr not in (info.annotation, *getattr(info.annotation, "__args__", ())):
             continue
         if info.is_required():
-            assert re.fullmatch(rf"\$\{{{key}:\?[^}}]+\}}", str(value)), (
-                f"{service}: {key} must be ${{{key}:?...}}"
-            )
+            assert re.fullmatch(rf"\$\{{{key}:\?[^}}]+\}}", str(value)), f"{service}: {key} must be ${{{key}:?...}}"
         else:
-            assert value is None or str(value).startswith(f"${{{key}:?"), (
-                f"{service}: {key} pass-through or required"
-            )
+            assert value is None or str(value).startswith(f"${{{key}:?"), f"{service}: {key} pass-through or required"
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -135,8 +129,6 @@ def test_env_example_names_only_real_settings() -> None:
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", ENV_EXAMPLE, flags=re.MULTILINE))
     unknown = sorted(documented - ALL_SETTINGS - NOT_SETTINGS)
     assert not unknown, f".env.example names settings nobody reads: {unknown}"
-    scripts = (REPO / "infra" / "kafka" / "kafka.sh").read_text() + (
-        REPO / "infra" / "redis" / "redis.sh"
-    ).read_text()
+    scripts = (REPO / "infra" / "kafka" / "kafka.sh").read_text() + (REPO / "infra" / "redis" / "redis.sh").read_text()
     for name in NOT_SETTINGS - {"SEAMLINE_GRAFANA_ADMIN_PASSWORD"}:
         assert name in scripts, f"{name} is documented for the infra scripts, which do not read it"

@@ -53,11 +53,7 @@ def test_every_panel_queries_only_exported_metrics(path: Path) -> None:
     dashboard = json.loads(path.read_text())
     queries = list(_queries(dashboard))
     assert queries, "a dashboard without queries"
-    unknown = {
-        where: sorted(metric_names(expr) - exported)
-        for where, expr in queries
-        if metric_names(expr) - exported
-    }
+    unknown = {where: sorted(metric_names(expr) - exported) for where, expr in queries if metric_names(expr) - exported}
     assert not unknown, f"{path.name} queries metrics no service exports: {unknown}"
 
 
@@ -74,9 +70,7 @@ def test_every_panel_uses_the_provisioned_datasource() -> None:
 
 
 def test_the_dashboard_provider_reads_the_directory_compose_mounts() -> None:
-    provider = yaml.safe_load((GRAFANA / "provisioning" / "dashboards" / "dashboards.yml").read_text())[
-        "providers"
-    ][0]
+    provider = yaml.safe_load((GRAFANA / "provisioning" / "dashboards" / "dashboards.yml").read_text())["providers"][0]
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     mounts = compose["services"]["grafana"]["volumes"]
     assert f"./infra/grafana/dashboards:{provider['options']['path']}:ro" in mounts
@@ -89,7 +83,5 @@ def test_metric_name_extraction() -> None:
         "max(seamline_llm_budget_usd offset 5m) or vector(0) > bool 1e3"
     )
     assert metric_names(expr) == {"seamline_handler_duration_seconds_bucket", "seamline_llm_budget_usd"}
-    assert metric_names("label_values(seamline_pipeline_runs_total, pipeline)") == {
-        "seamline_pipeline_runs_total"
-    }
+    assert metric_names("label_values(seamline_pipeline_runs_total, pipeline)") == {"seamline_pipeline_runs_total"}
     assert "seamline_not_a_metric_total" not in exported_names()

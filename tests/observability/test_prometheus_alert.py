@@ -51,9 +51,7 @@ def _wait_for_targets(prometheus: PrometheusServer, count: int, timeout_s: float
     raise AssertionError(f"not every target is up after {timeout_s}s: {prometheus.api('targets')}")
 
 
-def test_a_dead_letter_fires_the_committed_dead_letter_alert(
-    stack: Stack, prometheus: PrometheusServer
-) -> None:
+def test_a_dead_letter_fires_the_committed_dead_letter_alert(stack: Stack, prometheus: PrometheusServer) -> None:
     started = time.monotonic()
     _wait_for_targets(prometheus, len(stack.config.service_ports), timeout_s=15)
     rules = {r["name"] for g in prometheus.api("rules")["groups"] for r in g["rules"]}
@@ -68,9 +66,7 @@ def test_a_dead_letter_fires_the_committed_dead_letter_alert(
     while not firing and time.monotonic() < deadline:
         time.sleep(0.5)
         firing = prometheus.firing("DeadLetter")
-    assert firing, (
-        f"DeadLetter did not fire within 60s (run {correlation_id}); alerts: {prometheus.api('alerts')}"
-    )
+    assert firing, f"DeadLetter did not fire within 60s (run {correlation_id}); alerts: {prometheus.api('alerts')}"
     labels = firing[0]["labels"]
     assert isinstance(labels, dict)
     assert labels["pipeline"] == "invoice_followup"

@@ -79,9 +79,7 @@ async def test_api_needs_an_unexpired_bearer_token(qbo: httpx.AsyncClient, qbo_s
 
 
 @pytest.mark.asyncio
-async def test_paging_returns_every_overdue_invoice_exactly_once(
-    qbo: httpx.AsyncClient, qbo_state: QboState
-) -> None:
+async def test_paging_returns_every_overdue_invoice_exactly_once(qbo: httpx.AsyncClient, qbo_state: QboState) -> None:
     headers = await bearer(qbo)
     seen: list[str] = []
     start, page_size = 1, 7
@@ -186,10 +184,7 @@ def test_seed_contains_every_collection_case(qbo_state: QboState) -> None:
             if any(t["TxnId"] == invoice_id for line in p["Line"] for t in line["LinkedTxn"])
         ]
         assert invoice["Balance"] > 0
-        assert any(
-            date.fromisoformat(p["TxnDate"]) > updated and p["TotalAmt"] >= invoice["Balance"]
-            for p in payments
-        )
+        assert any(date.fromisoformat(p["TxnDate"]) > updated and p["TotalAmt"] >= invoice["Balance"] for p in payments)
 
     lateness: dict[str, list[int]] = {}
     for payment in qbo_state.payments.values():
@@ -215,13 +210,9 @@ def test_seed_is_deterministic_and_can_be_empty() -> None:
 
 @pytest.mark.asyncio
 async def test_control_endpoints_reseed_and_insert(qbo: httpx.AsyncClient) -> None:
-    summary = (
-        await qbo.post("/_sandbox/seed", json={"as_of": "2026-01-31", "customers": 5, "invoices": 0})
-    ).json()
+    summary = (await qbo.post("/_sandbox/seed", json={"as_of": "2026-01-31", "customers": 5, "invoices": 0})).json()
     assert (summary["customers"], summary["invoices"]) == (5, 0)
-    created = await qbo.post(
-        "/_sandbox/invoices", json={"DocNumber": "X-1", "Balance": 10.0, "TotalAmt": 10.0}
-    )
+    created = await qbo.post("/_sandbox/invoices", json={"DocNumber": "X-1", "Balance": 10.0, "TotalAmt": 10.0})
     invoice_id = created.json()["Invoice"]["Id"]
     read = await qbo.get(f"/v3/company/{REALM}/invoice/{invoice_id}", headers=await bearer(qbo))
     assert read.json()["Invoice"]["DocNumber"] == "X-1"

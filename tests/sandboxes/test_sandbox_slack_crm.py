@@ -73,9 +73,7 @@ async def test_crm_notes_need_auth_and_hs_timestamp_and_page() -> None:
         assert created.json()["properties"]["hs_note_body"] == "Sent reminder"
         assert created.json()["archived"] is False
 
-        invalid = await crm.post(
-            "/crm/v3/objects/notes", json={"properties": {"hs_note_body": "x"}}, headers=CRM_AUTH
-        )
+        invalid = await crm.post("/crm/v3/objects/notes", json={"properties": {"hs_note_body": "x"}}, headers=CRM_AUTH)
         assert (invalid.status_code, invalid.json()["category"]) == (400, "VALIDATION_ERROR")
 
         for n in range(2):
@@ -83,9 +81,7 @@ async def test_crm_notes_need_auth_and_hs_timestamp_and_page() -> None:
             assert (await crm.post("/crm/v3/objects/notes", json=ms, headers=CRM_AUTH)).status_code == 201
         first = (await crm.get("/crm/v3/objects/notes", params={"limit": 2}, headers=CRM_AUTH)).json()
         after = first["paging"]["next"]["after"]
-        rest = (
-            await crm.get("/crm/v3/objects/notes", params={"limit": 2, "after": after}, headers=CRM_AUTH)
-        ).json()
+        rest = (await crm.get("/crm/v3/objects/notes", params={"limit": 2, "after": after}, headers=CRM_AUTH)).json()
         assert len(first["results"]) + len(rest["results"]) == 3
         assert "paging" not in rest
         stored = (await crm.get("/_sandbox/notes")).json()

@@ -82,9 +82,7 @@ def collection_fields(status: str, promise: str | None = None) -> list[dict[str,
         {"DefinitionId": "1", "Name": "CollectionStatus", "Type": "StringType", "StringValue": status}
     ]
     if promise is not None:
-        fields.append(
-            {"DefinitionId": "2", "Name": "PromiseDate", "Type": "StringType", "StringValue": promise}
-        )
+        fields.append({"DefinitionId": "2", "Name": "PromiseDate", "Type": "StringType", "StringValue": promise})
     return fields
 
 

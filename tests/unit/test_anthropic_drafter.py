@@ -71,9 +71,7 @@ async def test_a_tool_use_answer_becomes_a_draft_with_its_usage() -> None:
         answer = _message(
             [
                 {"type": "text", "text": "Here is the draft."},
-                _tool_use(
-                    {"subject": "Final reminder: invoice 1131", "body": "Invoice 1131 for USD 1250.00 ..."}
-                ),
+                _tool_use({"subject": "Final reminder: invoice 1131", "body": "Invoice 1131 for USD 1250.00 ..."}),
             ],
             input_tokens=1200,
             output_tokens=350,
@@ -121,9 +119,7 @@ async def test_usage_without_cache_fields_counts_as_zero() -> None:
     ],
     ids=["529-overloaded", "500", "503", "429", "400", "401", "413"],
 )
-async def test_vendor_errors_map_into_our_tree(
-    handler: Handler, error: type[AppError], retryable: bool
-) -> None:
+async def test_vendor_errors_map_into_our_tree(handler: Handler, error: type[AppError], retryable: bool) -> None:
     with pytest.raises(error) as caught:
         await _drafter(handler).draft_followup(PROMPT, FACTS)
     assert caught.value.retryable is retryable
@@ -167,9 +163,7 @@ async def test_a_connection_failure_is_retryable() -> None:
     ],
     ids=["text-only", "wrong-tool", "missing-body", "empty-subject", "extra-field", "body-too-long"],
 )
-async def test_an_answer_without_a_valid_draft_is_refused(
-    content: list[dict[str, Any]], complaint: str
-) -> None:
+async def test_an_answer_without_a_valid_draft_is_refused(content: list[dict[str, Any]], complaint: str) -> None:
     def handler(request: Any) -> Any:
         return wire.Response(200, json=_message(content, input_tokens=10, output_tokens=5))
 

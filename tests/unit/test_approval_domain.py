@@ -32,8 +32,7 @@ MARIA = "maria.lopez@demo-co.example"  # ar_manager
 SAM = "sam.chen@demo-co.example"  # controller
 DEMO_TEXT = DEMO_POLICY.read_text()
 LIVE_FOLLOWUP = (  # a `pipelines:` entry: follow-ups live, every amount to a human
-    "  invoice_followup:\n    read_only: false\n"
-    "    actions:\n      send_followup_email: {approver_role: ar_manager}\n"
+    "  invoice_followup:\n    read_only: false\n    actions:\n      send_followup_email: {approver_role: ar_manager}\n"
 )
 
 

@@ -113,9 +113,7 @@ async def sandbox_client() -> AsyncIterator[tuple[anthropic.AsyncAnthropic, Anth
     """The Anthropic sandbox on a loopback port: the SDK speaks its real wire format to it."""
     config = SandboxConfig(only=frozenset({"anthropic"}), anthropic_port=0)
     async with running_sandboxes(config) as running:
-        client = anthropic.AsyncAnthropic(
-            api_key="sk-sandbox", base_url=running.urls["anthropic"], max_retries=0
-        )
+        client = anthropic.AsyncAnthropic(api_key="sk-sandbox", base_url=running.urls["anthropic"], max_retries=0)
         yield client, running.states.anthropic
 
 
@@ -143,7 +141,8 @@ async def test_the_sdk_path_extracts_cited_terms_from_the_sandbox(
 def raw(kind: str, text: str = "", **overrides: object) -> RawContractFetched:
     content_type, suffix, data = render(kind, text)
     fields: dict[str, object] = {
-        "deal_id": "5001", "as_of": date(2026, 11, 21), "deal": {"properties": {"dealname": "Pilot", "amount": "25000.00"}},
+        "deal_id": "5001", "as_of": date(2026, 11, 21),
+        "deal": {"properties": {"dealname": "Pilot", "amount": "25000.00"}},
         "document_id": "doc-5001", "content_type": content_type, "filename": f"doc.{suffix}", "size_bytes": len(data),
         "content_b64": base64.b64encode(data).decode(),
     }  # fmt: skip
@@ -178,9 +177,7 @@ def test_text_is_extracted_from_pdf_docx_and_plain_text(kind: str) -> None:
         ),
     ],
 )
-def test_bad_documents_are_contract_invalid_naming_the_field(
-    document: RawContractFetched, field: str
-) -> None:
+def test_bad_documents_are_contract_invalid_naming_the_field(document: RawContractFetched, field: str) -> None:
     with pytest.raises(ContractInvalid) as caught:
         validate_contract(document, DocumentLimits())
     assert caught.value.field == field

@@ -214,9 +214,7 @@ def test_next_renewal_is_the_first_renewal_after_today_and_notice_comes_before_i
 
 
 @given(_dates, st.integers(1, 60), st.integers(0, 3000))
-def test_without_auto_renewal_there_is_only_the_end_of_the_term(
-    effective: date, initial: int, days_later: int
-) -> None:
+def test_without_auto_renewal_there_is_only_the_end_of_the_term(effective: date, initial: int, days_later: int) -> None:
     dates = key_dates(TermFacts(effective, initial, False, 12, 30), effective + timedelta(days=days_later))
     assert dates.term_end == add_months(effective, initial)
     assert dates.next_renewal_date is None and dates.notice_deadline is None

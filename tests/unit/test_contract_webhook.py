@@ -85,17 +85,12 @@ def test_only_deal_stage_changes_to_the_won_stage_start_a_review() -> None:
     ]
     found = closed_won_events(events, "closedwon")
     assert [(e.event_id, e.deal_id) for e in found] == [("100", "5004"), ("104", "5005")]
-    assert (
-        closed_won_events([_event(propertyValue="won_enterprise")], "won_enterprise")[0].stage
-        == "won_enterprise"
-    )
+    assert closed_won_events([_event(propertyValue="won_enterprise")], "won_enterprise")[0].stage == "won_enterprise"
 
 
 def test_downstream_ids_are_derived_from_the_crm_ids() -> None:
     first, again, other_event = closed_won_events([_event(), _event(), _event(eventId=999)], "closedwon")
     assert review_ids("demo-co", first) == review_ids("demo-co", again)
     assert review_ids("demo-co", first)[0] != review_ids("demo-co", other_event)[0]
-    assert review_ids("demo-co", first)[1] == review_ids("demo-co", other_event)[1], (
-        "one deal, one review run"
-    )
+    assert review_ids("demo-co", first)[1] == review_ids("demo-co", other_event)[1], "one deal, one review run"
     assert review_ids("demo-co", first) != review_ids("other-co", first)

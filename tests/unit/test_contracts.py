@@ -70,9 +70,7 @@ def test_start_opens_a_new_run() -> None:
 
 def test_follow_keeps_the_run_and_points_at_its_cause() -> None:
     start = Envelope.start(SCAN, pipeline=Pipeline.INVOICE_FOLLOWUP, tenant="demo-co")
-    raw = RawInvoiceFetched(
-        realm_id=REALM, as_of=AS_OF, invoice_id="131", invoice={}, customer=None, payments=[]
-    )
+    raw = RawInvoiceFetched(realm_id=REALM, as_of=AS_OF, invoice_id="131", invoice={}, customer=None, payments=[])
     fetched = start.follow(raw)
     due = fetched.follow(follow_up_due())
 

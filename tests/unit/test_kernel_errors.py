@@ -42,9 +42,7 @@ from tests.unit.factories import follow_up_due
         (UnexpectedError("KeyError: 'x'"), PermanentError, False),
     ],
 )
-def test_every_error_has_one_place_in_the_tree(
-    error: AppError, parent: type[AppError], retryable: bool
-) -> None:
+def test_every_error_has_one_place_in_the_tree(error: AppError, parent: type[AppError], retryable: bool) -> None:
     assert isinstance(error, parent)
     assert isinstance(error, AppError)
     assert error.retryable is retryable

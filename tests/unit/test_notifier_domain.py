@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from contracts import deadletter as dl
 from contracts.approval import ApprovalLink, ApprovalRequested
 from contracts.envelope import Pipeline
@@ -20,12 +18,8 @@ BUTTON_TEXT_MAX = 75
 ACTIONS_MAX = 25
 
 LINKS = (
-    ApprovalLink(
-        approver="maria.lopez@demo-co.example", url="https://approvals.example/approvals/r1/decision?token=a"
-    ),
-    ApprovalLink(
-        approver="sam.chen@demo-co.example", url="https://approvals.example/approvals/r1/decision?token=b"
-    ),
+    ApprovalLink(approver="maria.lopez@demo-co.example", url="https://approvals.example/approvals/r1/decision?token=a"),
+    ApprovalLink(approver="sam.chen@demo-co.example", url="https://approvals.example/approvals/r1/decision?token=b"),
 )
 
 
@@ -84,9 +78,7 @@ def test_the_draft_is_quoted_line_by_line() -> None:
 
 def test_button_labels_and_button_count_stay_within_slack_limits() -> None:
     many = tuple(
-        ApprovalLink(
-            approver=f"approver-{i}-with-a-very-long-name@finance.demo-co.example", url=f"https://a/{i}"
-        )
+        ApprovalLink(approver=f"approver-{i}-with-a-very-long-name@finance.demo-co.example", url=f"https://a/{i}")
         for i in range(30)
     )
     (actions,) = _blocks(approval_message(_request(links=many), "demo-co"), "actions")
@@ -110,9 +102,7 @@ def test_an_overlong_body_is_cut_before_quoting() -> None:
 
 
 def test_the_longest_draft_the_model_may_write_fits_a_slack_section() -> None:
-    body = "\n".join(
-        ["Payment of invoice 1131 is overdue; please settle the balance of USD 1250.00 soon."] * 47
-    )
+    body = "\n".join(["Payment of invoice 1131 is overdue; please settle the balance of USD 1250.00 soon."] * 47)
     assert len(body) <= 4000  # what the submit_followup_draft tool accepts
     message = approval_message(_request(subject="S" * 200, body=body), "demo-co")
     assert max(len(t) for t in _all_texts(message)) <= SECTION_TEXT_MAX
@@ -140,9 +130,7 @@ def test_dead_letter_alert_names_the_error_the_source_and_how_to_replay() -> Non
     assert header["text"]["text"] == "Dead letter: invoice_followup.deadletter.v1"
     text = section["text"]["text"]
     assert "*ContractInvalid*: Invoice.DueDate: Field required" in text
-    assert (
-        "service `validation` · source `invoice_followup.raw.v1` partition 2 offset 41 · attempts 1" in text
-    )
+    assert "service `validation` · source `invoice_followup.raw.v1` partition 2 offset 41 · attempts 1" in text
     assert "field `Invoice.DueDate`" in text
     assert "correlation id `5b0c7f8e-0000-4000-8000-000000000001`" in text
     assert "`seamline deadletters replay invoice_followup.deadletter.v1:0:17`" in text

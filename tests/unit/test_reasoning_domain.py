@@ -196,9 +196,7 @@ async def test_offline_draft_mentions_a_broken_promise() -> None:
 
 
 @pytest.mark.parametrize(("number", "amount"), [("5", "1250.00"), ("1250", "1250.00")])
-async def test_offline_draft_passes_when_the_invoice_number_appears_inside_a_figure(
-    number: str, amount: str
-) -> None:
+async def test_offline_draft_passes_when_the_invoice_number_appears_inside_a_figure(number: str, amount: str) -> None:
     due = follow_up_due(invoice_number=number, amount_due=Decimal(amount), stage=DunningStage.GENTLE)
     draft = await OfflineDrafter().draft_followup(PROMPT, prompt_facts(due, SENDER))
     check_grounding(f"{draft.subject}\n{draft.body}", due, SENDER)

@@ -117,9 +117,7 @@ def policies(draw: st.DrawFn) -> DunningPolicy:
 
 @given(policy=policies(), a=st.integers(1, 1000), b=st.integers(1, 1000))
 @settings(max_examples=200, deadline=None)
-def test_dunning_stage_is_total_and_monotonic_for_any_valid_policy(
-    policy: DunningPolicy, a: int, b: int
-) -> None:
+def test_dunning_stage_is_total_and_monotonic_for_any_valid_policy(policy: DunningPolicy, a: int, b: int) -> None:
     low, high = sorted((a, b))
     stage_low, stage_high = dunning_stage(low, policy), dunning_stage(high, policy)
     assert SEVERITY.index(stage_low) <= SEVERITY.index(stage_high)
@@ -247,9 +245,7 @@ def test_cadence_comes_from_the_policy() -> None:
     weekly, fortnightly = DunningPolicy(cadence_days=7), DunningPolicy(cadence_days=14)
     contacted = AS_OF - timedelta(days=10)
     assert isinstance(decide(invoice_validated(), contacted, weekly), FollowUpDue)
-    assert (
-        _skipped(decide(invoice_validated(), contacted, fortnightly)).reason is SkipReason.CONTACTED_RECENTLY
-    )
+    assert _skipped(decide(invoice_validated(), contacted, fortnightly)).reason is SkipReason.CONTACTED_RECENTLY
 
 
 def test_broken_promise_gets_a_follow_up_naming_the_promise_date() -> None:
@@ -283,9 +279,7 @@ def test_disputed_wins_over_a_recent_contact() -> None:
 )
 @settings(max_examples=200, deadline=None)
 def test_amount_due_is_exact_decimal_arithmetic_on_cents(total: Decimal, paid_parts: list[int]) -> None:
-    payments = tuple(
-        payment(str(Decimal(c).scaleb(-2)), payment_id=str(5000 + i)) for i, c in enumerate(paid_parts)
-    )
+    payments = tuple(payment(str(Decimal(c).scaleb(-2)), payment_id=str(5000 + i)) for i, c in enumerate(paid_parts))
     paid = sum((p.amount for p in payments), Decimal("0.00"))
     invoice = invoice_validated(total_amount=total, balance=total, payments=payments)  # stale Balance
     result = decide(invoice, None, DEFAULT)

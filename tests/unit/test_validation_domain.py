@@ -100,9 +100,7 @@ def test_only_payment_lines_applied_to_this_invoice_count() -> None:
     other = qbo_payment("5005", "141", 99.0, "2026-11-07")
     validated = validate_invoice(raw_fetched(payments=[split, credit, other]))
     assert validated.payments == (
-        PaymentRecord(
-            payment_id="5003", paid_on=date(2026, 11, 5), amount=Decimal("400.00"), invoice_ids=("131",)
-        ),
+        PaymentRecord(payment_id="5003", paid_on=date(2026, 11, 5), amount=Decimal("400.00"), invoice_ids=("131",)),
     )
 
 
@@ -120,9 +118,7 @@ def test_a_payment_line_without_an_amount_applies_the_payment_total() -> None:
 def test_customer_history_pairs_settled_invoices_with_their_last_payment() -> None:
     settled = [
         qbo_invoice(Id="90", DocNumber="1090", DueDate="2026-03-01", Balance=0.0),
-        qbo_invoice(
-            Id="91", DocNumber="1091", DueDate="2026-05-01", Balance=0.0
-        ),  # no payment seen: left out
+        qbo_invoice(Id="91", DocNumber="1091", DueDate="2026-05-01", Balance=0.0),  # no payment seen: left out
         {"Id": "92", "DueDate": "not a date"},  # unreadable history row: left out, not fatal
     ]
     payments = [
@@ -217,9 +213,7 @@ def test_malformed_invoice_names_the_field(
         ),  # someone else's record
         (raw_fetched(customer=qbo_customer(DisplayName="")), "Customer.DisplayName"),
         (
-            raw_fetched(
-                payments=[{**qbo_payment("5001", "131", 100.0, "2026-11-01"), "TxnDate": "yesterday"}]
-            ),
+            raw_fetched(payments=[{**qbo_payment("5001", "131", 100.0, "2026-11-01"), "TxnDate": "yesterday"}]),
             "Payment[0].TxnDate",
         ),
     ],

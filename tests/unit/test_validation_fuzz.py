@@ -1,6 +1,6 @@
 """Random QuickBooks-shaped payloads through validation: a typed result or a ContractInvalid, nothing else.
 
-CI runs a short sample; `SEAMLINE_FUZZ_EXAMPLES=10000 pytest -m slow tests/unit/test_validation_fuzz.py` is the long run.
+CI runs a short sample; `pytest -m slow tests/unit/test_validation_fuzz.py` is the 10,000-case run.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ json_leaf = st.one_of(
     st.sampled_from(["2026-10-20", "2026-13-45", "", "12x.50", "N/A", "-5", "1e309", "disputed", "promise_to_pay"]),
 )  # fmt: skip
 json_value = st.recursive(
-    json_leaf, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)),
+    json_leaf,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)),
     max_leaves=12,
 )  # fmt: skip
 INVOICE_FIELDS = ["Id", "DocNumber", "TxnDate", "DueDate", "TotalAmt", "Balance", "CurrencyRef", "CustomerRef",
@@ -73,7 +74,13 @@ def _check(data: st.DataObject) -> None:
         )
     )
     payments = data.draw(
-        st.lists(st.one_of(st.just(qbo_payment("9", "131", 10.0, "2026-11-01")), st.dictionaries(st.text(max_size=8), json_value, max_size=3)), max_size=3)
+        st.lists(
+            st.one_of(
+                st.just(qbo_payment("9", "131", 10.0, "2026-11-01")),
+                st.dictionaries(st.text(max_size=8), json_value, max_size=3),
+            ),
+            max_size=3,
+        )
     )
     raw = RawInvoiceFetched(
         realm_id=REALM, as_of=AS_OF, invoice_id="131", invoice=invoice, customer=customer, payments=payments

@@ -27,7 +27,7 @@ class RedisApprovalStore:
 
     async def pending(self) -> list[Envelope[ApprovalRequested]]:
         ids = await self._redis.zrange(f"{self._ns}:pending", 0, -1)
-        found = [await self.get(i.decode()) for i in ids]
+        found = [await self.get(i.decode() if isinstance(i, bytes) else str(i)) for i in ids]
         return [item for item in found if item is not None]
 
     async def claim_decision(self, decided: ApprovalDecided) -> bool:

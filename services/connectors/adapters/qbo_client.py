@@ -21,8 +21,13 @@ class _Unauthorised(Exception):
 
 class QboOAuth:
     def __init__(
-        self, client: httpx.AsyncClient, token_url: str, client_id: str, client_secret: str,
-        initial_refresh_token: str, store: RefreshTokenStore,
+        self,
+        client: httpx.AsyncClient,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        initial_refresh_token: str,
+        store: RefreshTokenStore,
     ) -> None:
         self._client = client
         self._token_url = token_url

@@ -12,7 +12,7 @@ class RedisRefreshTokenStore:
 
     async def load(self) -> str | None:
         raw = await self._redis.get(self._key)
-        return raw.decode() if raw else None
+        return (raw.decode() if isinstance(raw, bytes) else raw) if raw else None
 
     async def save(self, token: str) -> None:
         await self._redis.set(self._key, token)

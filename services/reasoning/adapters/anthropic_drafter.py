@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 import anthropic
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -41,14 +42,15 @@ class AnthropicDrafter:
     async def draft_followup(self, prompt: Prompt, facts: Mapping[str, str | int | None]) -> Draft:
         user = f"<facts>{json.dumps(dict(facts), sort_keys=True)}</facts>\nWrite the follow-up email."
         try:
-            response = await self._client.messages.create(
-                model=self.model,
-                max_tokens=self._max_tokens,
-                system=[{"type": "text", "text": prompt.system, "cache_control": {"type": "ephemeral"}}],
-                tools=[TOOL],  # type: ignore[list-item]
-                tool_choice={"type": "tool", "name": TOOL["name"]},  # type: ignore[typeddict-item]
-                messages=[{"role": "user", "content": user}],
-            )
+            request: dict[str, Any] = {
+                "model": self.model,
+                "max_tokens": self._max_tokens,
+                "system": [{"type": "text", "text": prompt.system, "cache_control": {"type": "ephemeral"}}],
+                "tools": [TOOL],
+                "tool_choice": {"type": "tool", "name": TOOL["name"]},
+                "messages": [{"role": "user", "content": user}],
+            }
+            response = await self._client.messages.create(**request)
         except anthropic.RateLimitError as exc:
             retry_after = exc.response.headers.get("retry-after")
             raise RateLimited("anthropic rate limit", float(retry_after) if retry_after else None) from exc

@@ -1,4 +1,4 @@
-"""Contract terms through the anthropic SDK: one tool call per chunk, the schema in services.reasoning.contract_domain."""
+"""Contract terms through the anthropic SDK: one tool call per chunk (schema in reasoning.contract_domain)."""
 
 from __future__ import annotations
 
@@ -21,14 +21,15 @@ class AnthropicExtractor:
 
     async def extract_terms(self, prompt: Prompt, chunk: ContractChunk) -> ChunkExtraction:
         try:
-            response = await self._client.messages.create(
-                model=self.model,
-                max_tokens=self._max_tokens,
-                system=[{"type": "text", "text": prompt.system, "cache_control": {"type": "ephemeral"}}],
-                tools=[self._tool],  # type: ignore[list-item]
-                tool_choice={"type": "tool", "name": TERMS_TOOL_NAME},
-                messages=[{"role": "user", "content": chunk_prompt(chunk)}],
-            )
+            request: dict[str, Any] = {
+                "model": self.model,
+                "max_tokens": self._max_tokens,
+                "system": [{"type": "text", "text": prompt.system, "cache_control": {"type": "ephemeral"}}],
+                "tools": [self._tool],
+                "tool_choice": {"type": "tool", "name": TERMS_TOOL_NAME},
+                "messages": [{"role": "user", "content": chunk_prompt(chunk)}],
+            }
+            response = await self._client.messages.create(**request)
         except anthropic.RateLimitError as exc:
             retry_after = exc.response.headers.get("retry-after")
             raise RateLimited("anthropic rate limit", float(retry_after) if retry_after else None) from exc
@@ -42,9 +43,7 @@ class AnthropicExtractor:
             if exc.status_code >= 500:
                 raise UpstreamUnavailable(f"anthropic {exc.status_code}") from exc
             raise UpstreamRejected(f"anthropic refused the request: {exc.status_code}") from exc
-        block = next(
-            (b for b in response.content if b.type == "tool_use" and b.name == TERMS_TOOL_NAME), None
-        )
+        block = next((b for b in response.content if b.type == "tool_use" and b.name == TERMS_TOOL_NAME), None)
         if block is None or not isinstance(block.input, dict):
             raise DraftRefused(f"model did not call {TERMS_TOOL_NAME}")
         values: dict[str, Any] = block.input

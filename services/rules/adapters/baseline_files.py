@@ -1,4 +1,4 @@
-"""Each tenant's contract baseline template, read once at start-up from infra/tenants/<tenant>/contract_baseline.yaml."""
+"""Each tenant's contract baseline, read once at start-up from infra/tenants/<tenant>/contract_baseline.yaml."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ class RedisContactLog:
 
     async def last_contacted(self, tenant: str, invoice_id: str) -> date | None:
         raw = await self._redis.get(f"contact:{tenant}:{invoice_id}")
-        return date.fromisoformat(raw.decode()) if raw else None
+        return date.fromisoformat(raw.decode() if isinstance(raw, bytes) else raw) if raw else None
 
     async def record_contact(self, tenant: str, invoice_id: str, on: date) -> None:
         key = f"contact:{tenant}:{invoice_id}"

@@ -69,7 +69,9 @@ def _run_with_fault(
     setup: Callable[[], None] = lambda: None,
 ) -> Outcome:
     urls = stack.config.sandbox_urls
-    client.post(f"{urls['qbo']}/_sandbox/seed", json={"as_of": TODAY.isoformat(), "customers": CUSTOMERS, "invoices": INVOICES})
+    client.post(
+        f"{urls['qbo']}/_sandbox/seed", json={"as_of": TODAY.isoformat(), "customers": CUSTOMERS, "invoices": INVOICES}
+    )
     client.delete(f"{urls['smtp_http']}/messages")
     client.delete(f"{urls['crm']}/_sandbox/notes")
     setup()
@@ -87,7 +89,9 @@ def _run_with_fault(
     injected = time.monotonic()
     recovered_at = None
     while not report.accounted or (recovered_at is None):
-        assert time.monotonic() - started < RUN_DEADLINE_S, f"{scenario}: not finished; unaccounted {len(report.unaccounted)}"
+        assert time.monotonic() - started < RUN_DEADLINE_S, (
+            f"{scenario}: not finished; unaccounted {len(report.unaccounted)}"
+        )
         time.sleep(1)
         report = _report(stack, correlation_id)
         if recovered_at is None and _progress(report) > before:
@@ -142,7 +146,7 @@ def test_kill_9_of_a_service_mid_stream(stack: Stack, sandbox: httpx.Client, ser
 
 
 def _infra(script: str, command: str) -> None:
-    subprocess.run(["bash", f"infra/{script}", command], cwd=REPO, check=True, capture_output=True, timeout=120)  # noqa: S603, S607
+    subprocess.run(["bash", f"infra/{script}", command], cwd=REPO, check=True, capture_output=True, timeout=120)
 
 
 @pytest.mark.skipif(bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS")), reason="the broker is the user's own")
@@ -160,7 +164,7 @@ def test_redis_flushed_and_restarted_mid_stream(stack: Stack, sandbox: httpx.Cli
     database = stack.config.redis_url.rsplit("/", 1)[1]
 
     def inject() -> None:
-        subprocess.run(["redis-cli", "-p", port, "-n", database, "FLUSHDB"], check=True, capture_output=True)  # noqa: S603, S607
+        subprocess.run(["redis-cli", "-p", port, "-n", database, "FLUSHDB"], check=True, capture_output=True)
         _infra("redis/redis.sh", "stop")
         _infra("redis/redis.sh", "start")
 
@@ -182,7 +186,13 @@ def test_quickbooks_throttling_errors_and_timeouts(
     tenant = LOADTEST_TENANTS[8 + ["429", "500", "timeout"].index(mode)]
     try:
         outcome = _run_with_fault(
-            stack, sandbox, f"quickbooks {mode}", tenant, lambda: None, when=0.0, setup=lambda: _fault(sandbox, url, fault)
+            stack,
+            sandbox,
+            f"quickbooks {mode}",
+            tenant,
+            lambda: None,
+            when=0.0,
+            setup=lambda: _fault(sandbox, url, fault),
         )
     finally:
         sandbox.post(url, json={"mode": "none"})

@@ -1,0 +1,107 @@
+"""The demo's contract review part: the CRM fires signed closed-won webhooks for its seeded deals."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from contracts import deadletter as dl
+from contracts.approval import ApprovalRequested
+from contracts.envelope import Envelope
+from contracts.topics import ContractReview
+from services.ops.stack import StackConfig
+from shared.topic_reader import read_topic
+
+SEEDED_DEALS = ("5001", "5002", "5003", "5004", "5005")
+
+
+@dataclass
+class ContractReport:
+    fired: list[str] = field(default_factory=list)
+    requests: dict[str, ApprovalRequested] = field(default_factory=dict)
+    dead_letters: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def settled(self) -> bool:
+        return set(self.fired) <= set(self.requests) | set(self.dead_letters)
+
+
+def _closed_won(deal_id: str) -> dict[str, object]:
+    return {
+        "eventId": random.randint(10**8, 10**9),  # noqa: S311 - an event id, not a secret
+        "subscriptionId": 2_411_111,
+        "portalId": 62_515,
+        "appId": 1_160_452,
+        "occurredAt": int(time.time() * 1000),
+        "subscriptionType": "deal.propertyChange",
+        "attemptNumber": 0,
+        "objectId": int(deal_id),
+        "propertyName": "dealstage",
+        "propertyValue": "closedwon",
+        "changeSource": "CRM_UI",
+    }
+
+
+async def fire_closed_won(config: StackConfig, deals: tuple[str, ...] = SEEDED_DEALS) -> list[str]:
+    """The CRM sandbox signs and sends one webhook batch, as HubSpot does."""
+    target = f"http://127.0.0.1:{config.service_ports['connectors']}/webhooks/hubspot/deals"
+    async with httpx.AsyncClient(timeout=10) as client:
+        answer = await client.post(
+            f"{config.sandbox_urls['crm']}/_sandbox/webhooks/fire",
+            json={"target_url": target, "events": [_closed_won(d) for d in deals]},
+        )
+        answer.raise_for_status()
+    return list(deals)
+
+
+async def contract_report(config: StackConfig, fired: list[str]) -> ContractReport:
+    report = ContractReport(fired=fired)
+    async for record in read_topic(config.kafka, ContractReview.APPROVAL_REQUESTED):
+        request = Envelope[ApprovalRequested].model_validate_json(record.value).payload
+        if request.entity_id in fired:
+            report.requests[request.entity_id] = request
+    async for record in read_topic(config.kafka, ContractReview.DEADLETTER):
+        key = (record.key or b"").decode()
+        if key in fired:
+            report.dead_letters[key] = {k: v.decode(errors="replace") for k, v in record.headers or ()}
+    return report
+
+
+async def run_contract_reviews(config: StackConfig, timeout_s: float = 60) -> ContractReport:
+    fired = await fire_closed_won(config)
+    deadline = time.monotonic() + timeout_s
+    report = await contract_report(config, fired)
+    while not report.settled and time.monotonic() < deadline:
+        await asyncio.sleep(1)
+        report = await contract_report(config, fired)
+    return report
+
+
+def render_contracts(report: ContractReport) -> str:
+    lines = [f"contract_review: {len(report.fired)} closed-won webhooks fired by the CRM (signed, one batch)"]
+    for deal in report.fired:
+        if deal in report.requests:
+            review = report.requests[deal].review
+            anomalies = review.anomalies if review else ()
+            lines.append(
+                f"  - deal {deal}: review requested from {report.requests[deal].approver_role}, "
+                f"{len(anomalies)} departures from the baseline"
+            )
+            lines += [
+                f"      {a.severity.value}: {a.field} found {a.found!r}, baseline {a.baseline!r}"
+                + (f' ("{a.citation.quote[:60]}")' if a.citation else "")
+                for a in anomalies[:4]
+            ]
+        elif deal in report.dead_letters:
+            h = report.dead_letters[deal]
+            lines.append(
+                f"  - deal {deal}: dead-lettered {h.get(dl.ERROR_TYPE)} field={h.get(dl.ERROR_FIELD)}: "
+                f"{h.get(dl.ERROR_MESSAGE, '')[:80]}"
+            )
+        else:
+            lines.append(f"  - deal {deal}: not finished yet")
+    return "\n".join(lines)

@@ -1,0 +1,95 @@
+"""A flood of malformed records into invoice follow-up must not slow contract review or lose anything of it."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import threading
+import time
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from contracts import deadletter as dl
+from contracts.approval import ApprovalRequested
+from contracts.envelope import Envelope
+from contracts.topics import ContractReview, InvoiceFollowup
+from services.ops.stack import Stack
+from shared.topic_reader import read_topic
+from tests.e2e.conftest import eventually, run
+from tests.e2e.test_contract_review import CONTRACT, event, fire, new_deal
+
+pytestmark = pytest.mark.e2e
+
+FLOOD = 5000
+REVIEWS = 4
+
+
+def _review_latency(stack: Stack, client: httpx.Client, name: str) -> float:
+    """Seconds from the closed-won webhook to the reviewer's request, as the services stamped them."""
+    deal_id = new_deal(client, stack, name, "txt", CONTRACT)
+    assert fire(client, stack, [event(deal_id)]) < 300
+
+    def request() -> Envelope[ApprovalRequested] | None:
+        async def find() -> Envelope[ApprovalRequested] | None:
+            async for r in read_topic(stack.config.kafka, ContractReview.APPROVAL_REQUESTED):
+                if r.key == deal_id.encode():
+                    return Envelope[ApprovalRequested].model_validate_json(r.value)
+            return None
+
+        return run(find())
+
+    requested = eventually(request, timeout_s=60, what=f"review of {name}")
+    assert requested.run_started_at is not None
+    return (requested.occurred_at - requested.run_started_at).total_seconds()
+
+
+async def _flood(bootstrap: str, marker: str) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    await producer.start()
+    try:
+        for n in range(FLOOD):
+            body = b'{"event_id": "not-a-uuid", "payload": {"invoice": ' + str(n).encode() + b"}"
+            await producer.send(
+                InvoiceFollowup.RAW,
+                body,
+                key=f"{marker}-{n}".encode(),
+                headers=[(dl.MSG_CORRELATION_ID, marker.encode())],
+            )
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+def _flood_dead_letters(stack: Stack, marker: str) -> int:
+    async def count() -> int:
+        return sum(
+            1
+            async for r in read_topic(stack.config.kafka, InvoiceFollowup.DEADLETTER)
+            if dict(r.headers).get(dl.CORRELATION_ID) == marker.encode()
+        )
+
+    return run(count())
+
+
+def test_a_flood_of_malformed_invoices_leaves_contract_review_on_time(stack: Stack, sandbox: httpx.Client) -> None:
+    unloaded = [_review_latency(stack, sandbox, f"Calm Co {n}") for n in range(REVIEWS)]
+    marker = f"flood-{time.time_ns()}"
+    flood = threading.Thread(target=lambda: asyncio.run(_flood(stack.config.kafka, marker)))
+    flood.start()
+    time.sleep(1)  # the flood is under way before the first review starts
+    loaded = [_review_latency(stack, sandbox, f"Busy Co {n}") for n in range(REVIEWS)]
+    flood.join()
+    flooded = eventually(
+        lambda: (c := _flood_dead_letters(stack, marker)) >= FLOOD and c,
+        timeout_s=240,
+        what="every flooded record in the dead-letter topic",
+    )
+    calm, busy = statistics.median(unloaded), statistics.median(loaded)
+    print(
+        f"\nFLOOD malformed={FLOOD} dead_lettered={flooded} review_latency_unloaded_p50={calm:.3f}s "
+        f"loaded_p50={busy:.3f}s ratio={busy / calm:.2f}"
+    )
+    assert flooded == FLOOD, "every malformed record is dead-lettered, none lost, none twice"
+    assert busy <= calm * 1.2, f"contract review slowed from {calm:.3f}s to {busy:.3f}s under the flood"
