@@ -4,7 +4,7 @@ STAMP := .run/.installed
 
 include infra/stack.mk
 
-.PHONY: help install demo test test-unit test-integration test-e2e test-faults lint typecheck bench up down
+.PHONY: help install demo test test-unit test-integration test-e2e test-faults lint typecheck asyncapi bench up down
 
 help:
 	@echo "make demo   - install, start Kafka + Redis + sandboxes + six services, run invoice follow-up, show results"
@@ -47,6 +47,9 @@ lint: install
 
 typecheck: install
 	$(PYTHON) -m mypy services shared contracts
+
+asyncapi: install
+	$(PYTHON) -m services.ops.asyncapi
 
 bench: install infra-up
 	$(PYTHON) -m bench

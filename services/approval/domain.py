@@ -103,7 +103,7 @@ def followup_request(
         policy_hash=loaded.sha256,
         summary=(
             f"Send the {facts.stage.value} follow-up to {facts.customer_name} <{facts.customer_email}> for invoice "
-            f"{facts.invoice_number}: {facts.currency} {facts.amount_due}, {facts.days_overdue} days overdue."
+            f"{facts.invoice_number}: {facts.currency} {facts.amount_due}, {_days(facts.days_overdue)} overdue."
         ),
         draft=drafted,
         expires_at=now + ttl,
@@ -146,7 +146,7 @@ def plan_actions(request: ApprovalRequested) -> tuple[PlannedAction, ...]:
     facts = draft.facts
     note = (
         f"Follow-up ({facts.stage.value}) sent to {facts.customer_email} for invoice {facts.invoice_number}: "
-        f"{facts.currency} {facts.amount_due}, {facts.days_overdue} days overdue. Subject: {draft.subject}"
+        f"{facts.currency} {facts.amount_due}, {_days(facts.days_overdue)} overdue. Subject: {draft.subject}"
     )
     return (
         PlannedAction(
@@ -160,3 +160,7 @@ def plan_actions(request: ApprovalRequested) -> tuple[PlannedAction, ...]:
             ActionKind.POST_CRM_NOTE, idempotency_key(request.request_id, ActionKind.POST_CRM_NOTE.value), body=note
         ),
     )
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"

@@ -119,6 +119,8 @@ async def run_demo(config: StackConfig, invoices: int, customers: int, keep_runn
 def main(invoices: int, customers: int, keep_running: bool | None) -> None:
     keep = sys.stdin.isatty() if keep_running is None else keep_running
     try:
-        asyncio.run(run_demo(StackConfig(), invoices, customers, keep))
+        kernel = KernelSettings()
+        config = StackConfig(kafka=kernel.kafka_bootstrap_servers, redis_url=kernel.redis_url)
+        asyncio.run(run_demo(config, invoices, customers, keep))
     except KeyboardInterrupt:
         click.echo("stopped")
