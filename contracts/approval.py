@@ -70,6 +70,8 @@ class ApprovalDecided(Contract):
 
 
 class ActionStatus(StrEnum):
+    STARTED = "started"
+    """Journaled before the side effect: after a Redis loss it marks an attempt that must not be repeated."""
     EXECUTED = "executed"
     ALREADY_DONE = "already_done"
     RECORDED_ONLY = "recorded_only"

@@ -26,6 +26,7 @@ def create_app(pipelines: Collection[Pipeline]) -> ServiceRuntime:
     async def rebuild() -> int:
         return await rebuild_if_lost(deps, redis)
 
+    deps.ensure_index = rebuild
     runtime.before_start.append(rebuild)
     runtime.background.append(lambda: report_pending(deps.store, list(pipelines), rebuild, settings.approval_sla_s))
     return runtime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,10 @@ class PolicyBook:
             raise PolicyRefused(f"no policy on file for tenant {tenant!r}") from None
 
 
+async def _index_intact() -> object:
+    return 0
+
+
 @dataclass
 class ApprovalDeps:
     kernel: Kernel
@@ -44,6 +49,7 @@ class ApprovalDeps:
     links: LinkSigner
     done: RedisIdempotencyStore
     executor: ActionExecutor
+    ensure_index: Callable[[], Awaitable[object]] = _index_intact
 
 
 def build_deps(

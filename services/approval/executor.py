@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from contracts.approval import ActionExecuted, ActionKind, ActionStatus
 from services.approval.domain import PlannedAction
 from services.approval.ports import CrmNotes, Mailer
 from shared.idempotency import RedisIdempotencyStore
+
+Journal = Callable[[ActionExecuted], Awaitable[None]]
 
 
 class ActionExecutor:
@@ -16,12 +23,13 @@ class ActionExecutor:
         self._crm = crm
         self._done = done
 
-    async def run(self, request_id: str, entity_id: str, planned: PlannedAction) -> ActionExecuted:
+    async def run(self, request_id: str, entity_id: str, planned: PlannedAction, journal: Journal) -> ActionExecuted:
         """At most once: an attempt that a crash cut off between sending and recording is never repeated.
 
         SMTP and the CRM notes API take no idempotency key, so after such a crash nobody can tell whether the
         customer got the email. A duplicate dunning email is the worse mistake, so the action is reported
-        UNCERTAIN for an operator to check instead of being sent again.
+        UNCERTAIN for an operator to check instead of being sent again. The attempt is journaled to Kafka
+        before the send, so the mark survives a Redis that loses its data.
         """
         attempt = f"{planned.key}:attempt"
         previous = await self._done.result(planned.key)
@@ -31,7 +39,9 @@ class ActionExecutor:
             status = ActionStatus.UNCERTAIN
             detail = f"an attempt started at {started} was cut off; not repeated: check before sending by hand"
         else:
-            await self._done.record(attempt, datetime.now(UTC).isoformat())
+            started_at = datetime.now(UTC)
+            await journal(self._result(request_id, entity_id, planned, ActionStatus.STARTED, started_at.isoformat()))
+            await self._done.record(attempt, started_at.isoformat())
             try:
                 detail = await self._perform(planned)
             except Exception:
@@ -39,8 +49,14 @@ class ActionExecutor:
                 # (A cancellation is not caught: it may strike after the send, so it stays UNCERTAIN.)
                 await self._done.forget(attempt)
                 raise
-            await self._done.record(planned.key, detail)
+            await self._record_done(planned.key, detail)
             status = ActionStatus.EXECUTED
+        return self._result(request_id, entity_id, planned, status, detail)
+
+    @staticmethod
+    def _result(
+        request_id: str, entity_id: str, planned: PlannedAction, status: ActionStatus, detail: str
+    ) -> ActionExecuted:
         return ActionExecuted(
             request_id=request_id,
             action=planned.action,
@@ -50,6 +66,18 @@ class ActionExecutor:
             detail=detail,
             executed_at=datetime.now(UTC),
         )
+
+    async def _record_done(self, key: str, detail: str) -> None:
+        """The side effect happened: keep trying to say so through a Redis blip rather than report it unsure."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(5),
+            wait=wait_exponential_jitter(multiplier=0.2, max=3),
+            retry=retry_if_exception_type((RedisConnectionError, RedisTimeoutError)),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                await self._done.record(key, detail)
 
     async def _perform(self, planned: PlannedAction) -> str:
         if planned.action is ActionKind.SEND_FOLLOWUP_EMAIL:

@@ -24,6 +24,7 @@ from contracts.topics import ContractReview, InvoiceFollowup, alerts_topic, topi
 from services.approval.bootstrap import ApprovalDeps
 from services.approval.contract_domain import contract_review_request, plan_contract_actions
 from services.approval.domain import LoadedPolicy, followup_request, plan_actions
+from services.approval.executor import Journal
 from shared.kernel import Kernel
 from shared.metrics import APPROVAL_DECISIONS, EXCEPTIONS, FOLLOWUP_CYCLE_TIME, INVOICES_CHASED
 
@@ -57,10 +58,10 @@ def _subscribe_invoice_followup(router: KafkaRouter, deps: ApprovalDeps) -> None
         decided = msg.payload
         request = decided.request
         if decided.decision is Decision.APPROVED:
-            results = [
-                await deps.executor.run(request.request_id, request.entity_id, planned)
-                for planned in plan_actions(request)
-            ]
+            planned = plan_actions(request)
+            await deps.ensure_index()
+            journal = _journal(deps, msg)
+            results = [await deps.executor.run(request.request_id, request.entity_id, p, journal) for p in planned]
         else:
             draft = request.draft
             would = f"would send to {draft.facts.customer_email}: {draft.subject}" if draft else "nothing sent"
@@ -89,7 +90,10 @@ def _subscribe_contract_review(router: KafkaRouter, deps: ApprovalDeps) -> None:
         decided = msg.payload
         request = decided.request
         planned = plan_contract_actions(decided)
-        results = [await deps.executor.run(request.request_id, request.entity_id, p) for p in planned] or [
+        if planned:
+            await deps.ensure_index()
+        journal = _journal(deps, msg)
+        results = [await deps.executor.run(request.request_id, request.entity_id, p, journal) for p in planned] or [
             _not_executed(decided, f"{decided.reason}; review of deal {request.entity_id} recorded, nothing written")
         ]
         await _record_results(deps, msg, results)
@@ -125,6 +129,15 @@ async def _route(deps: ApprovalDeps, msg: Envelope[Any], request: ApprovalReques
     )
     await deps.store.claim_decision(decided)
     await kernel.publisher.publish(topic(pipeline, "decisions"), requested.follow(decided), key=request.entity_id)
+
+
+def _journal(deps: ApprovalDeps, msg: Envelope[ApprovalDecided]) -> Journal:
+    """Writes an action's STARTED record to the pipeline's actions topic before the side effect runs."""
+
+    async def journal(started: ActionExecuted) -> None:
+        await deps.kernel.publisher.publish(topic(msg.pipeline, "actions"), msg.follow(started), key=started.entity_id)
+
+    return journal
 
 
 def _not_executed(decided: ApprovalDecided, detail: str) -> ActionExecuted:

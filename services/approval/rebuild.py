@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from redis.asyncio import Redis
@@ -16,10 +17,20 @@ log = logging.getLogger(__name__)
 MARKER = "approvals:index-built"
 
 
+_lock = asyncio.Lock()
+
+
 async def rebuild_if_lost(deps: ApprovalDeps, redis: Redis) -> int:
-    """Returns how many records were replayed; 0 when the index is intact."""
+    """Returns how many records were replayed; 0 when the index is intact. One rebuild at a time."""
     if await redis.exists(MARKER):
         return 0
+    async with _lock:
+        if await redis.exists(MARKER):
+            return 0
+        return await _rebuild(deps, redis)
+
+
+async def _rebuild(deps: ApprovalDeps, redis: Redis) -> int:
     bootstrap = deps.kernel.settings.kafka_bootstrap_servers
     replayed = 0
     for stages in (InvoiceFollowup, ContractReview):
@@ -31,7 +42,9 @@ async def rebuild_if_lost(deps: ApprovalDeps, redis: Redis) -> int:
             replayed += 1
         async for record in read_topic(bootstrap, stages.ACTIONS):
             action = Envelope[ActionExecuted].model_validate_json(record.value).payload
-            if action.status in (ActionStatus.EXECUTED, ActionStatus.ALREADY_DONE) and action.idempotency_key:
+            if action.status is ActionStatus.STARTED and action.idempotency_key:
+                await deps.done.record(f"{action.idempotency_key}:attempt", action.detail)
+            elif action.status in (ActionStatus.EXECUTED, ActionStatus.ALREADY_DONE) and action.idempotency_key:
                 await deps.done.record(action.idempotency_key, action.detail)
             replayed += 1
     await redis.set(MARKER, "1")

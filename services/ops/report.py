@@ -84,6 +84,8 @@ async def build_report(bootstrap: str, correlation_id: str) -> RunReport:
     decided_human: set[str] = set()
     for record in await mine(InvoiceFollowup.ACTIONS):
         action = Envelope[ActionExecuted].model_validate_json(record.value).payload
+        if action.status is ActionStatus.STARTED:
+            continue
         report.actions[f"{action.action.value}:{action.status.value}"] += 1
         decided_human.add(action.request_id)
         if action.action is ActionKind.SEND_FOLLOWUP_EMAIL and action.status is ActionStatus.EXECUTED:

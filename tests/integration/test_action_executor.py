@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from redis.asyncio import Redis
 
-from contracts.approval import ActionKind, ActionStatus
+from contracts.approval import ActionExecuted, ActionKind, ActionStatus
 from services.approval.domain import PlannedAction
 from services.approval.executor import ActionExecutor
 from shared.errors import UpstreamUnavailable
@@ -32,6 +32,10 @@ class FakeCrm:
         return "note-1"
 
 
+async def _journal(started: ActionExecuted) -> None:
+    assert started.status is ActionStatus.STARTED
+
+
 def _email(key: str) -> PlannedAction:
     return PlannedAction(ActionKind.SEND_FOLLOWUP_EMAIL, key, to="ap@x.example", subject="s", body="b")
 
@@ -39,8 +43,8 @@ def _email(key: str) -> PlannedAction:
 async def test_a_delivered_twice_action_sends_once(redis: Redis, unique: str) -> None:
     mailer = FakeMailer()
     executor = ActionExecutor(mailer, FakeCrm(), RedisIdempotencyStore(redis, unique))
-    first = await executor.run("r1", "131", _email("k1"))
-    second = await executor.run("r1", "131", _email("k1"))
+    first = await executor.run("r1", "131", _email("k1"), _journal)
+    second = await executor.run("r1", "131", _email("k1"), _journal)
     assert (first.status, second.status) == (ActionStatus.EXECUTED, ActionStatus.ALREADY_DONE)
     assert mailer.sent == ["k1"]
 
@@ -49,8 +53,8 @@ async def test_a_failed_send_is_retried_and_then_sent_once(redis: Redis, unique:
     mailer = FakeMailer(fail_times=1)
     executor = ActionExecutor(mailer, FakeCrm(), RedisIdempotencyStore(redis, unique))
     with pytest.raises(UpstreamUnavailable):
-        await executor.run("r1", "131", _email("k2"))
-    retried = await executor.run("r1", "131", _email("k2"))
+        await executor.run("r1", "131", _email("k2"), _journal)
+    retried = await executor.run("r1", "131", _email("k2"), _journal)
     assert retried.status is ActionStatus.EXECUTED
     assert mailer.sent == ["k2"]
 
@@ -59,7 +63,7 @@ async def test_an_attempt_cut_off_by_a_crash_is_not_repeated_but_reported_uncert
     store = RedisIdempotencyStore(redis, unique)
     await store.record("k3:attempt", "2026-11-21T10:00:00+00:00")  # what a process killed mid-send leaves behind
     mailer = FakeMailer()
-    result = await ActionExecutor(mailer, FakeCrm(), store).run("r1", "131", _email("k3"))
+    result = await ActionExecutor(mailer, FakeCrm(), store).run("r1", "131", _email("k3"), _journal)
     assert result.status is ActionStatus.UNCERTAIN
     assert "2026-11-21T10:00:00" in result.detail
     assert mailer.sent == []
