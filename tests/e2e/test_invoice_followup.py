@@ -176,18 +176,19 @@ def test_duplicate_decision_and_redelivery_after_restart_still_send_one_email(
     eventually(lambda: len(notes(stack, sandbox)) == 1, what="email and note")
 
     decided = [
-        r.value
+        r
         for r in run(_records(stack.config.kafka, InvoiceFollowup.DECISIONS))
         if Envelope[ApprovalDecided].model_validate_json(r.value).payload.request_id == request.request_id
     ]
-    run(_publish_again(stack.config.kafka, InvoiceFollowup.DECISIONS, decided[0], key=request.entity_id))
+    run(_publish_again(stack.config.kafka, InvoiceFollowup.DECISIONS, decided[0].value, key=request.entity_id))
     eventually(
         lambda: report_for(stack, correlation_id).actions["send_followup_email:already_done"] == 1,
         what="the duplicate decision to be recognised",
     )
 
     stack.stop("approval", signal.SIGTERM)
-    run(_rewind(stack.config.kafka, "approval.invoice_followup.executor", InvoiceFollowup.DECISIONS))
+    position = TopicPartition(InvoiceFollowup.DECISIONS, decided[0].partition)
+    run(_rewind(stack.config.kafka, "approval.invoice_followup.executor", {position: decided[0].offset}))
     stack.start_service("approval")
     eventually(
         lambda: report_for(stack, correlation_id).actions["send_followup_email:already_done"] >= 2,
@@ -211,8 +212,8 @@ async def _publish_again(bootstrap: str, topic: str, body: bytes, key: str) -> N
         await broker.stop()
 
 
-async def _rewind(bootstrap: str, group: str, topic: str) -> None:
-    """As if the executor had never committed: its group's offsets go back to the start."""
+async def _rewind(bootstrap: str, group: str, offsets: dict[TopicPartition, int]) -> None:
+    """As if the executor had never committed the decision: its group's offset goes back to it."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -226,8 +227,7 @@ async def _rewind(bootstrap: str, group: str, topic: str) -> None:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in range(3)]
-        consumer.assign(partitions)
-        await consumer.commit(dict.fromkeys(partitions, 0))
+        consumer.assign(list(offsets))
+        await consumer.commit(offsets)
     finally:
         await consumer.stop()
