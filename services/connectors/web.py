@@ -64,6 +64,8 @@ def build_routes(deps: ConnectorsDeps) -> list[Route]:
             events = json.loads(body)
         except ValueError:
             return JSONResponse({"error": "body is not JSON"}, status_code=400)
+        except RecursionError:
+            return JSONResponse({"error": "body is nested too deeply"}, status_code=400)
         if not isinstance(events, list):
             return JSONResponse({"error": "body must be a JSON array of events"}, status_code=400)
         if len(events) > MAX_EVENTS_PER_REQUEST:

@@ -39,10 +39,9 @@ class RunReport:
     def accounted(self) -> bool:
         """Every fetched invoice is skipped, dead-lettered, or has a request whose policy decision was acted on."""
         settled = len(self.fetched_ids) > 0 and not self.unaccounted
-        auto_done = (
-            self.actions[f"{ActionKind.SEND_FOLLOWUP_EMAIL.value}:executed"]
-            + self.actions[f"{ActionKind.SEND_FOLLOWUP_EMAIL.value}:already_done"]
-        )
+        email = ActionKind.SEND_FOLLOWUP_EMAIL.value
+        # An UNCERTAIN email is accounted for too: not repeated, and handed to an operator by an alert.
+        auto_done = sum(self.actions[f"{email}:{s}"] for s in ("executed", "already_done", "uncertain"))
         policy_done = auto_done + sum(
             v for k, v in self.actions.items() if k.endswith(("recorded_only", "not_executed"))
         )
