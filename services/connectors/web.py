@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -88,9 +89,12 @@ def build_routes(deps: ConnectorsDeps) -> list[Route]:
 
 def _envelope(tenant: str, event: DealClosedWon) -> Envelope[DealClosedWon]:
     event_id, correlation_id = review_ids(tenant, event)
+    now = datetime.now(UTC)
     return Envelope[DealClosedWon](
         event_id=event_id,
         event_type=type(event).__name__,
+        occurred_at=now,
+        run_started_at=now,
         correlation_id=correlation_id,
         pipeline=Pipeline.CONTRACT_REVIEW,
         tenant=tenant,

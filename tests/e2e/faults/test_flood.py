@@ -28,7 +28,7 @@ REVIEWS = 4
 
 def _review_latency(stack: Stack, client: httpx.Client, name: str) -> float:
     """Seconds from the closed-won webhook to the reviewer's request, as the services stamped them."""
-    deal_id = new_deal(client, stack, name, "txt", CONTRACT)
+    deal_id = new_deal(client, stack, name, "text", CONTRACT)
     assert fire(client, stack, [event(deal_id)]) < 300
 
     def request() -> Envelope[ApprovalRequested] | None:
@@ -64,11 +64,10 @@ async def _flood(bootstrap: str, marker: str) -> None:
 
 def _flood_dead_letters(stack: Stack, marker: str) -> int:
     async def count() -> int:
-        return sum(
-            1
-            async for r in read_topic(stack.config.kafka, InvoiceFollowup.DEADLETTER)
-            if dict(r.headers).get(dl.CORRELATION_ID) == marker.encode()
-        )
+        found = 0
+        async for r in read_topic(stack.config.kafka, InvoiceFollowup.DEADLETTER):
+            found += dict(r.headers).get(dl.CORRELATION_ID) == marker.encode()
+        return found
 
     return run(count())
 
