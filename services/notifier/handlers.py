@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import cast
+from collections.abc import Callable, Collection
+from typing import Any, cast
 
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaMessage, KafkaRouter
@@ -10,7 +10,7 @@ from contracts import deadletter as dl
 from contracts.alerts import OperatorAlert
 from contracts.approval import ApprovalRequested, Route
 from contracts.envelope import Envelope, Pipeline
-from contracts.topics import ContractReview, alerts_topic, dead_letter_topic, topic
+from contracts.topics import alerts_topic, dead_letter_topic, topic
 from services.notifier.bootstrap import NotifierDeps
 from services.notifier.contract_domain import contract_review_message
 from services.notifier.domain import approval_message, dead_letter_alert, operator_alert
@@ -20,43 +20,35 @@ from shared.metrics import ALERTS_SENT
 
 def build_router(deps: NotifierDeps, pipelines: Collection[Pipeline]) -> KafkaRouter:
     router = KafkaRouter()
-    kernel = deps.kernel
     for pipeline in pipelines:
         _subscribe_dead_letters(router, deps, pipeline)
         _subscribe_operator_alerts(router, deps, pipeline)
-    if Pipeline.INVOICE_FOLLOWUP in pipelines:
-        pipeline = Pipeline.INVOICE_FOLLOWUP
-
-        @router.subscriber(topic(pipeline, "approval_requested"), **kernel.subscriber_options(pipeline))
-        async def on_approval_requested(msg: Envelope[ApprovalRequested]) -> None:
-            request = msg.payload
-            if request.route is not Route.HUMAN:
-                return
-            key = idempotency_key("approval", request.request_id)
-            if await deps.sent.result(key):
-                return
-            url = deps.settings.approvals_webhook_url.get_secret_value()
-            await deps.chat.post(url, approval_message(request, msg.tenant))
-            await deps.sent.record(key, "posted")
-            ALERTS_SENT.labels(pipeline.value, "approval").inc()
-
-    if Pipeline.CONTRACT_REVIEW in pipelines:
-        review = Pipeline.CONTRACT_REVIEW
-
-        @router.subscriber(ContractReview.APPROVAL_REQUESTED, **kernel.subscriber_options(review))
-        async def on_contract_review_requested(msg: Envelope[ApprovalRequested]) -> None:
-            request = msg.payload
-            if request.route is not Route.HUMAN:
-                return
-            key = idempotency_key("approval", request.request_id)
-            if await deps.sent.result(key):
-                return
-            url = deps.settings.approvals_webhook_url.get_secret_value()
-            await deps.chat.post(url, contract_review_message(request, msg.tenant))
-            await deps.sent.record(key, "posted")
-            ALERTS_SENT.labels(review.value, "approval").inc()
-
+    messages = {Pipeline.INVOICE_FOLLOWUP: approval_message, Pipeline.CONTRACT_REVIEW: contract_review_message}
+    for pipeline in pipelines:
+        if pipeline in messages:
+            _subscribe_approval_requests(router, deps, pipeline, messages[pipeline])
     return router
+
+
+def _subscribe_approval_requests(
+    router: KafkaRouter,
+    deps: NotifierDeps,
+    pipeline: Pipeline,
+    message: Callable[[ApprovalRequested, str], dict[str, Any]],
+) -> None:
+    @router.subscriber(topic(pipeline, "approval_requested"), **deps.kernel.subscriber_options(pipeline))
+    async def on_approval_requested(msg: Envelope[ApprovalRequested]) -> None:
+        """Post each request a human must decide to the approvers' channel, once."""
+        request = msg.payload
+        if request.route is not Route.HUMAN:
+            return
+        key = idempotency_key("approval", request.request_id)
+        if await deps.sent.result(key):
+            return
+        url = deps.settings.approvals_webhook_url.get_secret_value()
+        await deps.chat.post(url, message(request, msg.tenant))
+        await deps.sent.record(key, "posted")
+        ALERTS_SENT.labels(pipeline.value, "approval").inc()
 
 
 def _subscribe_dead_letters(router: KafkaRouter, deps: NotifierDeps, pipeline: Pipeline) -> None:
