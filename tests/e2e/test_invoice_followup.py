@@ -111,8 +111,11 @@ def test_malformed_record_is_dead_lettered_naming_the_field_while_the_batch_goes
     sent = eventually(lambda: len(m := mails(stack, sandbox)) == 2 and m, what="two auto-approved emails")
     assert sorted(n for m in sent for n in ("E2E-9101", "E2E-9103") if n in m["subject"]) == ["E2E-9101", "E2E-9103"]
     alerts = eventually(
-        lambda: [m for m in slack(stack, sandbox) if "Dead letter" in json.dumps(m["payload"])], what="operator alert"
+        lambda: [m for m in slack(stack, sandbox) if f"show {letter['_ref']}`" in json.dumps(m["payload"])],
+        timeout_s=90,
+        what="the operator alert for this dead letter",
     )
+    assert len(alerts) == 1, "one alert per dead letter"
     assert "Invoice.TotalAmt" in json.dumps(alerts[0]["payload"])
 
 
