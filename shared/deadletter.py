@@ -38,6 +38,7 @@ from shared.metrics import (
     HANDLER_DURATION,
     HANDLER_FAILURES,
     HANDLER_RETRIES,
+    ITEMS_PROCESSED,
     MESSAGES_CONSUMED,
 )
 
@@ -174,6 +175,7 @@ class DeadLetterMiddleware(BaseMiddleware):
         await self._publisher().publish_raw(dead_letter_topic(pipeline), record.value or b"", record.key, headers)
         DEAD_LETTERS.labels(self._service, pipeline.value, type(error).__name__).inc()
         EXCEPTIONS.labels(pipeline.value, "dead_letter").inc()
+        ITEMS_PROCESSED.labels(pipeline.value, "dead_lettered").inc()
         log.warning(
             "dead-lettered",
             extra={"fields": {"error_type": type(error).__name__, "error": error.message, "topic": record.topic}},

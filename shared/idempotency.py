@@ -31,10 +31,3 @@ class RedisIdempotencyStore:
 
     async def forget(self, key: str) -> None:
         await self._redis.delete(self._k(key))
-
-    async def claim(self, key: str, holder: str, ttl_s: int) -> bool:
-        """A short lock so two consumers never run the same side effect at the same moment."""
-        return bool(await self._redis.set(self._k(key) + ":lock", holder, nx=True, ex=ttl_s))
-
-    async def release(self, key: str) -> None:
-        await self._redis.delete(self._k(key) + ":lock")

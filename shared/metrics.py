@@ -64,6 +64,8 @@ RUN_COST = Histogram(
 EXCEPTIONS = Counter(
     "seamline_exceptions_total", "Items that needed a human or were dead-lettered", ["pipeline", "kind"]
 )
+# Items a pipeline finished: skipped by rules, decided (by policy or a person), or dead-lettered. The
+# denominator of the exception rate on the KPI dashboard.
 ITEMS_PROCESSED = Counter(
     "seamline_items_processed_total", "Items a pipeline finished, by outcome", ["pipeline", "outcome"]
 )

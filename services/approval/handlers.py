@@ -26,7 +26,7 @@ from services.approval.contract_domain import contract_review_request, plan_cont
 from services.approval.domain import LoadedPolicy, followup_request, plan_actions
 from services.approval.executor import Journal
 from shared.kernel import Kernel
-from shared.metrics import APPROVAL_DECISIONS, EXCEPTIONS, FOLLOWUP_CYCLE_TIME, INVOICES_CHASED
+from shared.metrics import APPROVAL_DECISIONS, EXCEPTIONS, FOLLOWUP_CYCLE_TIME, INVOICES_CHASED, ITEMS_PROCESSED
 
 _POLICY_DECISION = {
     Route.AUTO: (Decision.APPROVED, "below the auto-approval threshold"),
@@ -162,6 +162,7 @@ async def _record_results(deps: ApprovalDeps, msg: Envelope[ApprovalDecided], re
         if result.status is ActionStatus.UNCERTAIN:
             await _alert_uncertain(kernel, msg, result, alerts_topic(pipeline))
     APPROVAL_DECISIONS.labels(pipeline.value, decided.decision.value).inc()
+    ITEMS_PROCESSED.labels(pipeline.value, decided.decision.value).inc()
     await kernel.audit.write(
         msg,
         "execute",

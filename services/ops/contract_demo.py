@@ -6,6 +6,7 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -30,9 +31,10 @@ class ContractReport:
         return set(self.fired) <= set(self.requests) | set(self.dead_letters)
 
 
-def _closed_won(deal_id: str) -> dict[str, object]:
+def closed_won_event(deal_id: str, event_id: int | None = None, stage: str = "closedwon") -> dict[str, Any]:
+    """A HubSpot `deal.propertyChange` event on `dealstage`, as the CRM posts it."""
     return {
-        "eventId": random.randint(10**8, 10**9),  # noqa: S311 - an event id, not a secret
+        "eventId": event_id or random.randint(10**8, 10**9),  # noqa: S311 - an event id, not a secret
         "subscriptionId": 2_411_111,
         "portalId": 62_515,
         "appId": 1_160_452,
@@ -41,7 +43,7 @@ def _closed_won(deal_id: str) -> dict[str, object]:
         "attemptNumber": 0,
         "objectId": int(deal_id),
         "propertyName": "dealstage",
-        "propertyValue": "closedwon",
+        "propertyValue": stage,
         "changeSource": "CRM_UI",
     }
 
@@ -52,7 +54,7 @@ async def fire_closed_won(config: StackConfig, deals: tuple[str, ...] = SEEDED_D
     async with httpx.AsyncClient(timeout=10) as client:
         answer = await client.post(
             f"{config.sandbox_urls['crm']}/_sandbox/webhooks/fire",
-            json={"target_url": target, "events": [_closed_won(d) for d in deals]},
+            json={"target_url": target, "events": [closed_won_event(d) for d in deals]},
         )
         answer.raise_for_status()
     return list(deals)

@@ -34,28 +34,26 @@ class ReasoningDeps:
     terms_prompt: Prompt | None = None
 
 
-def build_drafter(settings: ReasoningSettings) -> Drafter:
+def _claude(settings: ReasoningSettings) -> anthropic.AsyncAnthropic | None:
+    """The anthropic client when a key is set; without one the offline drafter and pattern extractor serve."""
     if settings.anthropic_api_key is None:
-        return OfflineDrafter()
-    client = anthropic.AsyncAnthropic(
+        return None
+    return anthropic.AsyncAnthropic(
         api_key=settings.anthropic_api_key.get_secret_value(),
         base_url=settings.anthropic_base_url,
         timeout=settings.timeout_s,
         max_retries=1,
     )
-    return AnthropicDrafter(client, settings.model)
+
+
+def build_drafter(settings: ReasoningSettings) -> Drafter:
+    client = _claude(settings)
+    return OfflineDrafter() if client is None else AnthropicDrafter(client, settings.model)
 
 
 def build_extractor(settings: ReasoningSettings) -> TermExtractor:
-    if settings.anthropic_api_key is None:
-        return PatternExtractor()
-    client = anthropic.AsyncAnthropic(
-        api_key=settings.anthropic_api_key.get_secret_value(),
-        base_url=settings.anthropic_base_url,
-        timeout=settings.timeout_s,
-        max_retries=1,
-    )
-    return AnthropicExtractor(client, settings.model)
+    client = _claude(settings)
+    return PatternExtractor() if client is None else AnthropicExtractor(client, settings.model)
 
 
 def build_deps(

@@ -12,6 +12,7 @@ from contracts.topics import ContractReview, InvoiceFollowup
 from services.rules.bootstrap import RulesDeps
 from services.rules.contract_domain import chunk_contract, review_contract
 from services.rules.domain import decide
+from shared.metrics import ITEMS_PROCESSED
 
 
 def build_router(deps: RulesDeps, pipelines: Collection[Pipeline]) -> KafkaRouter:
@@ -29,6 +30,7 @@ def build_router(deps: RulesDeps, pipelines: Collection[Pipeline]) -> KafkaRoute
                 topic, result = InvoiceFollowup.DECIDED, "follow_up"
             else:
                 topic, result = InvoiceFollowup.SKIPPED, f"skip:{outcome.reason.value}"
+                ITEMS_PROCESSED.labels(pipeline.value, "skipped").inc()
             await kernel.publisher.publish(topic, msg.follow(outcome), key=invoice.invoice_id)
             await kernel.audit.write(msg, "decide", result)
 

@@ -16,6 +16,7 @@ from contracts.approval import ApprovalDecided, ApprovalRequested, Route
 from contracts.envelope import Envelope
 from contracts.topics import ContractReview
 from infra.sandboxes.crm import DEFAULT_WEBHOOK_SECRET, sign_hubspot_v3
+from services.ops.contract_demo import closed_won_event as event
 from services.ops.stack import Stack
 from shared.topic_reader import read_topic
 from tests.e2e.conftest import eventually, run
@@ -88,22 +89,6 @@ def new_deal(client: httpx.Client, stack: Stack, name: str, kind: str, text: str
     }
     client.post(f"{urls['crm']}/_sandbox/deals", json={"id": deal_id, "properties": properties}).raise_for_status()
     return deal_id
-
-
-def event(deal_id: str, event_id: int | None = None, stage: str = "closedwon") -> dict[str, Any]:
-    return {
-        "eventId": event_id or random.randint(10**8, 10**9),
-        "subscriptionId": 2_411_111,
-        "portalId": 62_515,
-        "appId": 1_160_452,
-        "occurredAt": int(time.time() * 1000),
-        "subscriptionType": "deal.propertyChange",
-        "attemptNumber": 0,
-        "objectId": int(deal_id),
-        "propertyName": "dealstage",
-        "propertyValue": stage,
-        "changeSource": "CRM_UI",
-    }
 
 
 def fire(client: httpx.Client, stack: Stack, events: list[dict[str, Any]]) -> int:
