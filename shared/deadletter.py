@@ -17,6 +17,7 @@ from functools import partial
 from types import TracebackType
 from typing import Any
 
+from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 from faststream import BaseMiddleware
 from faststream.exceptions import HandlerException
@@ -105,9 +106,10 @@ class DeadLetterMiddleware(BaseMiddleware):
     async def consume_scope(
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
     ) -> Any:
-        record = msg.raw_message
+        records = _records(msg)
+        record = records[0]
         pipeline = pipeline_of(record.topic).value
-        MESSAGES_CONSUMED.labels(self._service, pipeline, record.topic).inc()
+        MESSAGES_CONSUMED.labels(self._service, pipeline, record.topic).inc(len(records))
         token = correlation_id_var.set(msg.headers.get(dl.MSG_CORRELATION_ID))
         started = time.perf_counter()
         try:
@@ -154,10 +156,16 @@ class DeadLetterMiddleware(BaseMiddleware):
         return False
 
     async def _dead_letter(self, msg: StreamMessage[Any], exc: BaseException) -> None:
+        """Each record of the message (one, or a batch's) goes to the dead-letter topic with its own headers."""
         error = classify(exc)
-        record = msg.raw_message
+        records = _records(msg)
+        all_headers = msg.batch_headers if len(records) > 1 else [msg.headers or {}]
+        for record, own in zip(records, all_headers, strict=True):
+            await self._dead_letter_record(record, own, error)
+
+    async def _dead_letter_record(self, record: Any, own: dict[str, Any], error: AppError) -> None:
         pipeline = pipeline_of(record.topic)
-        headers = {k: v for k, v in (msg.headers or {}).items() if isinstance(v, str)}
+        headers = {k: v for k, v in own.items() if isinstance(v, str)}
         headers.update(
             {
                 dl.ERROR_TYPE: type(error).__name__,
@@ -180,6 +188,12 @@ class DeadLetterMiddleware(BaseMiddleware):
             "dead-lettered",
             extra={"fields": {"error_type": type(error).__name__, "error": error.message, "topic": record.topic}},
         )
+
+
+def _records(msg: StreamMessage[Any]) -> tuple[Any, ...]:
+    """The Kafka records behind a message: one, or all of a batch subscriber's."""
+    raw = msg.raw_message
+    return (raw,) if isinstance(raw, ConsumerRecord) else tuple(raw)
 
 
 def dead_letter_middleware(

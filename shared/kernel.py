@@ -43,6 +43,12 @@ class Kernel:
             "max_workers": self.settings.consumer_workers,
         }
 
+    def batch_subscriber_options(self, pipeline: Pipeline, role: str, max_records: int, wait_ms: int) -> dict[str, Any]:
+        """The same commit rule for a handler that takes up to `max_records` at once, waiting `wait_ms` for them."""
+        options = self.subscriber_options(pipeline, role)
+        del options["max_workers"]  # a batch subscriber handles one batch at a time
+        return {**options, "batch": True, "max_records": max_records, "batch_timeout_ms": wait_ms}
+
 
 def build_kernel(service: str, settings: KernelSettings) -> Kernel:
     policy = RetryPolicy(settings.retry_max_attempts, settings.retry_base_delay_s, settings.retry_max_delay_s)

@@ -28,7 +28,11 @@ HANDLER_DURATION = Histogram(
 SERVICE_UP = Gauge("seamline_service_up", "1 while the service's broker connection is started", ["service"])
 LLM_TOKENS = Counter("seamline_llm_tokens_total", "LLM tokens by kind", ["pipeline", "model", "kind"])
 LLM_COST = Counter("seamline_llm_cost_usd_total", "LLM spend in US dollars", ["pipeline", "model"])
-ALERTS_SENT = Counter("seamline_notifications_sent_total", "Messages posted to people", ["pipeline", "kind"])
+ALERTS_SENT = Counter(
+    "seamline_notifications_sent_total",
+    "Notifications posted to people; a dead-letter digest counts each letter it names",
+    ["pipeline", "kind"],
+)
 RECORDS_FETCHED = Counter(
     "seamline_records_fetched_total", "Records fetched from outside systems", ["pipeline", "kind"]
 )

@@ -13,7 +13,7 @@ from contracts.envelope import Envelope, Pipeline
 from contracts.topics import alerts_topic, dead_letter_topic, topic
 from services.notifier.bootstrap import NotifierDeps
 from services.notifier.contract_domain import contract_review_message
-from services.notifier.domain import approval_message, dead_letter_alert, operator_alert
+from services.notifier.domain import DeadLetterRef, approval_message, dead_letter_digest, operator_alert
 from shared.idempotency import idempotency_key
 from shared.metrics import ALERTS_SENT
 
@@ -53,20 +53,31 @@ def _subscribe_approval_requests(
 
 def _subscribe_dead_letters(router: KafkaRouter, deps: NotifierDeps, pipeline: Pipeline) -> None:
     source = dead_letter_topic(pipeline)
+    settings = deps.settings
+    options = deps.kernel.batch_subscriber_options(
+        pipeline, "alerts", settings.alert_digest_max, settings.alert_digest_wait_ms
+    )
 
-    @router.subscriber(source, **deps.kernel.subscriber_options(pipeline, "alerts"))
-    async def on_dead_letter(message: KafkaMessage) -> None:
-        headers = {k: v for k, v in message.headers.items() if isinstance(v, str)}
-        if headers.get(dl.SOURCE_TOPIC) == source:
-            return  # an alert that itself failed: counted by the middleware, never re-alerted (no loop)
-        record = cast("ConsumerRecord[bytes, bytes]", message.raw_message)
-        key = idempotency_key("deadletter", record.topic, str(record.partition), str(record.offset))
-        if await deps.sent.result(key):
+    @router.subscriber(source, **options)
+    async def on_dead_letters(message: KafkaMessage) -> None:
+        """Alert the operators once per dead letter; letters polled together go out as one digest."""
+        records = cast("tuple[ConsumerRecord[bytes, bytes], ...]", message.raw_message)
+        letters = []
+        for record in records:
+            headers = {k: v.decode(errors="replace") for k, v in record.headers}
+            if headers.get(dl.SOURCE_TOPIC) == source:
+                continue  # an alert that itself failed: counted by the middleware, never re-alerted (no loop)
+            key = idempotency_key("deadletter", record.topic, str(record.partition), str(record.offset))
+            if not await deps.sent.result(key):
+                letters.append((key, DeadLetterRef(headers, record.topic, record.partition, record.offset)))
+        if not letters:
             return
-        alert = dead_letter_alert(headers, record.topic, record.partition, record.offset)
-        await deps.chat.post(deps.settings.alerts_webhook_url.get_secret_value(), alert)
-        await deps.sent.record(key, "posted")
-        ALERTS_SENT.labels(pipeline.value, "dead_letter").inc()
+        await deps.chat.post(
+            deps.settings.alerts_webhook_url.get_secret_value(), dead_letter_digest([x for _, x in letters])
+        )
+        for key, _ in letters:
+            await deps.sent.record(key, "posted")
+        ALERTS_SENT.labels(pipeline.value, "dead_letter").inc(len(letters))
 
 
 def _subscribe_operator_alerts(router: KafkaRouter, deps: NotifierDeps, pipeline: Pipeline) -> None:

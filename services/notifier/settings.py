@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,3 +13,7 @@ class NotifierSettings(BaseSettings):
     approvals_webhook_url: SecretStr
     alerts_webhook_url: SecretStr
     http_timeout_s: float = 10.0
+    # Dead letters arriving together are posted as one digest of at most this many (Slack's incoming webhooks
+    # take about one message a second); a lone dead letter waits at most `alert_digest_wait_ms` for company.
+    alert_digest_max: int = Field(default=25, ge=1, le=50)
+    alert_digest_wait_ms: int = Field(default=500, ge=0, le=10_000)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from faststream.kafka import KafkaMessage
 
 from contracts import deadletter as dl
 from contracts.envelope import Contract, Envelope, Pipeline
@@ -139,3 +140,32 @@ async def test_undecodable_and_invalid_messages_are_dead_lettered_and_the_next_o
     assert seen == [4]
     assert [r.value for r in letters] == [b"{not json", json.dumps({"payload": {"n": "x"}}).encode()]
     assert {dict(r.headers)[dl.ERROR_TYPE] for r in letters} == {b"ContractInvalid"}
+
+
+async def test_a_failing_batch_dead_letters_each_record_with_its_own_headers(kafka_bootstrap: str, unique: str) -> None:
+    settings = KernelSettings(kafka_bootstrap_servers=kafka_bootstrap, retry_max_attempts=2)
+    kernel = build_kernel("itest", settings)
+    topic = f"{PIPELINE.value}.itb{unique}.v1"
+    await ensure_topics(kafka_bootstrap, [topic, dead_letter_topic(PIPELINE)], partitions=1)
+    seen: list[int] = []
+
+    async def handler(message: KafkaMessage) -> None:
+        seen.append(len(message.raw_message))  # type: ignore[arg-type]
+        raise ContractInvalid("the whole batch is refused", field="batch")
+
+    kernel.broker.subscriber(topic, **kernel.batch_subscriber_options(PIPELINE, unique, 10, 1000))(handler)
+    key = f"k-{unique}".encode()
+    bodies = [_ping(n) for n in range(3)]
+    await kernel.broker.start()
+    try:
+        for n, body in enumerate(bodies):
+            await kernel.publisher.publish_raw(topic, body, key, {dl.MSG_CORRELATION_ID: f"{unique}-{n}"})
+        letters = await _dead_letters_for(kafka_bootstrap, key, want=3)
+    finally:
+        await kernel.broker.stop()
+    assert sum(seen) >= 3
+    assert [r.value for r in letters] == bodies, "each record's own bytes, in order"
+    headers = [{k: v.decode() for k, v in r.headers} for r in letters]
+    assert [h[dl.CORRELATION_ID] for h in headers] == [f"{unique}-{n}" for n in range(3)]
+    assert [h[dl.SOURCE_OFFSET] for h in headers] == ["0", "1", "2"]
+    assert {h[dl.ERROR_FIELD] for h in headers} == {"batch"}

@@ -8,7 +8,7 @@ from contracts import deadletter as dl
 from contracts.approval import ApprovalLink, ApprovalRequested
 from contracts.envelope import Pipeline
 from services.approval.domain import followup_request, parse_policy
-from services.notifier.domain import approval_message, dead_letter_alert
+from services.notifier.domain import DeadLetterRef, approval_message, dead_letter_alert, dead_letter_digest
 from tests.unit.factories import DEMO_POLICY, NOW, follow_up_drafted, follow_up_due
 
 # Slack's documented caps.
@@ -124,7 +124,7 @@ HEADERS = {
 
 
 def test_dead_letter_alert_names_the_error_the_source_and_how_to_replay() -> None:
-    alert = dead_letter_alert(HEADERS, "invoice_followup.deadletter.v1", 0, 17)
+    alert = dead_letter_alert(DeadLetterRef(HEADERS, "invoice_followup.deadletter.v1", 0, 17))
     assert alert["text"] == "Dead letter on invoice_followup.deadletter.v1: ContractInvalid"
     header, section = alert["blocks"]
     assert header["text"]["text"] == "Dead letter: invoice_followup.deadletter.v1"
@@ -138,13 +138,42 @@ def test_dead_letter_alert_names_the_error_the_source_and_how_to_replay() -> Non
 
 
 def test_dead_letter_alert_survives_missing_headers() -> None:
-    alert = dead_letter_alert({}, "invoice_followup.deadletter.v1", 1, 2)
+    alert = dead_letter_alert(DeadLetterRef({}, "invoice_followup.deadletter.v1", 1, 2))
     assert alert["text"] == "Dead letter on invoice_followup.deadletter.v1: unknown"
     assert "field `" not in alert["blocks"][1]["text"]["text"]
 
 
 def test_dead_letter_alert_stays_within_slack_limits() -> None:
     headers = {**HEADERS, dl.ERROR_MESSAGE: "e" * 2000}  # the middleware caps messages at 2000 chars
-    alert = dead_letter_alert(headers, "invoice_followup." + "t" * 200 + ".v1", 0, 1)
+    alert = dead_letter_alert(DeadLetterRef(headers, "invoice_followup." + "t" * 200 + ".v1", 0, 1))
     assert len(alert["blocks"][0]["text"]["text"]) <= HEADER_MAX
     assert len(alert["blocks"][1]["text"]["text"]) <= SECTION_TEXT_MAX
+
+
+def _letter(offset: int, **headers: str) -> DeadLetterRef:
+    return DeadLetterRef({**HEADERS, **headers}, "invoice_followup.deadletter.v1", 0, offset)
+
+
+def test_a_digest_names_every_letter_once_with_its_field_and_show_command() -> None:
+    letters = [_letter(n) for n in range(10)] + [_letter(10, **{dl.ERROR_TYPE: "UpstreamUnavailable"})]
+    digest = dead_letter_digest(letters)
+    text = "\n".join(_all_texts(digest))
+    for n in range(11):
+        assert text.count(f"`seamline deadletters show invoice_followup.deadletter.v1:0:{n}`") == 1
+    assert text.count("field `Invoice.DueDate`") == 11
+    assert digest["blocks"][0]["text"]["text"] == "11 dead letters: invoice_followup.deadletter.v1"
+    assert "*10 ContractInvalid* from `validation` · *1 UpstreamUnavailable* from `validation`" in text
+
+
+def test_a_digest_of_one_letter_is_the_single_alert() -> None:
+    assert dead_letter_digest([_letter(3)]) == dead_letter_alert(_letter(3))
+
+
+def test_the_largest_digest_of_the_longest_letters_stays_within_slack_limits() -> None:
+    long = {dl.ERROR_MESSAGE: "m" * 2000, dl.ERROR_FIELD: "f" * 300, dl.CORRELATION_ID: "c" * 200}
+    letters = [_letter(n, **long) for n in range(50)]  # NotifierSettings caps a digest at 50
+    digest = dead_letter_digest(letters)
+    assert len(digest["blocks"]) <= 50
+    assert max(len(t) for t in _all_texts(digest)) <= SECTION_TEXT_MAX
+    text = "\n".join(_all_texts(digest))
+    assert all(f"invoice_followup.deadletter.v1:0:{n}`" in text for n in range(50)), "no letter cut off"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import statistics
 import threading
 import time
+from collections import Counter
 
 import httpx
 import pytest
@@ -15,7 +18,8 @@ from contracts import deadletter as dl
 from contracts.approval import ApprovalRequested
 from contracts.envelope import Envelope
 from contracts.topics import ContractReview, InvoiceFollowup
-from services.ops.stack import Stack
+from services.ops.stack import SERVICES, Stack
+from shared.lag import measure_lag
 from shared.topic_reader import read_topic
 from tests.e2e.conftest import eventually, run
 from tests.e2e.test_contract_review import CONTRACT, event, fire, new_deal
@@ -23,7 +27,7 @@ from tests.e2e.test_contract_review import CONTRACT, event, fire, new_deal
 pytestmark = pytest.mark.e2e
 
 FLOOD = 5000
-REVIEWS = 4
+REVIEWS = 6
 
 
 def _review_latency(stack: Stack, client: httpx.Client, name: str) -> float:
@@ -62,17 +66,41 @@ async def _flood(bootstrap: str, marker: str) -> None:
         await producer.stop()
 
 
-def _flood_dead_letters(stack: Stack, marker: str) -> int:
-    async def count() -> int:
-        found = 0
-        async for r in read_topic(stack.config.kafka, InvoiceFollowup.DEADLETTER):
-            found += dict(r.headers).get(dl.CORRELATION_ID) == marker.encode()
-        return found
+def _flood_dead_letters(stack: Stack, marker: str) -> list[str]:
+    """`topic:partition:offset` of every dead letter the flood caused, as the alerts and the CLI name them."""
 
-    return run(count())
+    async def refs() -> list[str]:
+        return [
+            f"{r.topic}:{r.partition}:{r.offset}"
+            async for r in read_topic(stack.config.kafka, InvoiceFollowup.DEADLETTER)
+            if dict(r.headers).get(dl.CORRELATION_ID) == marker.encode()
+        ]
+
+    return run(refs())
+
+
+def _alerted(client: httpx.Client, stack: Stack) -> tuple[int, Counter[str]]:
+    """Posts to the operators' alert channel, and how often each dead letter is named in them."""
+    posts = [
+        m
+        for m in client.get(f"{stack.config.sandbox_urls['slack']}/_sandbox/messages").json()
+        if "B0ALERTS" in m["path"]
+    ]
+    return len(posts), Counter(re.findall(r"seamline deadletters show ([^`]+)`", json.dumps(posts)))
+
+
+def _wait_quiet(stack: Stack) -> None:
+    """The unloaded figure needs an idle stack: no consumer group of any service behind (earlier tests' backlog)."""
+
+    async def lag() -> int:
+        return sum([sum((await measure_lag(stack.config.kafka, service)).values()) for service in SERVICES])
+
+    eventually(lambda: run(lag()) == 0, timeout_s=180, what="every consumer group caught up")
 
 
 def test_a_flood_of_malformed_invoices_leaves_contract_review_on_time(stack: Stack, sandbox: httpx.Client) -> None:
+    _wait_quiet(stack)
+    posts_before, _ = _alerted(sandbox, stack)
     unloaded = [_review_latency(stack, sandbox, f"Calm Co {n}") for n in range(REVIEWS)]
     marker = f"flood-{time.time_ns()}"
     flood = threading.Thread(target=lambda: asyncio.run(_flood(stack.config.kafka, marker)))
@@ -80,15 +108,25 @@ def test_a_flood_of_malformed_invoices_leaves_contract_review_on_time(stack: Sta
     time.sleep(1)  # the flood is under way before the first review starts
     loaded = [_review_latency(stack, sandbox, f"Busy Co {n}") for n in range(REVIEWS)]
     flood.join()
-    flooded = eventually(
-        lambda: (c := _flood_dead_letters(stack, marker)) >= FLOOD and c,
-        timeout_s=240,
-        what="every flooded record in the dead-letter topic",
-    )
+
+    def all_dead_lettered() -> list[str] | None:
+        refs = _flood_dead_letters(stack, marker)
+        return refs if len(refs) >= FLOOD else None
+
+    letters = eventually(all_dead_lettered, timeout_s=240, what="every flooded record in the dead-letter topic")
+
+    def all_alerted() -> tuple[int, Counter[str]] | None:
+        named = _alerted(sandbox, stack)
+        return named if all(named[1][ref] for ref in letters) else None
+
+    alerted = eventually(all_alerted, timeout_s=240, what="an operator alert naming every flooded dead letter")
+    posts = alerted[0] - posts_before
     calm, busy = statistics.median(unloaded), statistics.median(loaded)
     print(
-        f"\nFLOOD malformed={FLOOD} dead_lettered={flooded} review_latency_unloaded_p50={calm:.3f}s "
-        f"loaded_p50={busy:.3f}s ratio={busy / calm:.2f}"
+        f"\nFLOOD malformed={FLOOD} dead_lettered={len(letters)} alert_posts={posts} "
+        f"review_latency_unloaded_p50={calm:.3f}s loaded_p50={busy:.3f}s ratio={busy / calm:.2f}"
     )
-    assert flooded == FLOOD, "every malformed record is dead-lettered, none lost, none twice"
+    assert len(letters) == FLOOD, "every malformed record is dead-lettered, none lost, none twice"
+    assert all(alerted[1][ref] == 1 for ref in letters), "each dead letter is named in exactly one alert"
+    assert posts <= FLOOD // 10, f"{FLOOD} dead letters became {posts} posts: a burst must arrive as digests"
     assert busy <= calm * 1.2, f"contract review slowed from {calm:.3f}s to {busy:.3f}s under the flood"
