@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover - depends on the installed SDK
 pytestmark = pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning")
 
 Handler = Callable[[Any], Any]
-MODEL = "claude-sonnet-4-5"
+MODEL = "claude-sonnet-4-6"
 PROMPT = Prompt(prompt_id="followup_email", version="1", system="You write short follow-up emails.")
 FACTS = prompt_facts(follow_up_due(), "Dana Whitfield")
 
@@ -43,7 +43,7 @@ def _message(content: list[dict[str, Any]], **usage: int) -> dict[str, Any]:
         "id": "msg_01",
         "type": "message",
         "role": "assistant",
-        "model": "claude-sonnet-4-5-20250929",
+        "model": "claude-sonnet-4-6",
         "content": content,
         "stop_reason": "tool_use",
         "stop_sequence": None,
@@ -84,7 +84,7 @@ async def test_a_tool_use_answer_becomes_a_draft_with_its_usage() -> None:
 
     assert draft.subject == "Final reminder: invoice 1131"
     assert draft.body == "Invoice 1131 for USD 1250.00 ..."
-    assert draft.model == "claude-sonnet-4-5-20250929"
+    assert draft.model == "claude-sonnet-4-6"
     assert (draft.input_tokens, draft.output_tokens) == (1200, 350)
     assert (draft.cache_read_tokens, draft.cache_write_tokens) == (900, 40)
     (sent,) = seen

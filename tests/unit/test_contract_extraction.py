@@ -121,7 +121,7 @@ async def test_the_sdk_path_extracts_cited_terms_from_the_sandbox(
     sandbox_client: tuple[anthropic.AsyncAnthropic, AnthropicState],
 ) -> None:
     client, state = sandbox_client
-    extractor = AnthropicExtractor(client, "claude-sonnet-4-5")
+    extractor = AnthropicExtractor(client, "claude-sonnet-4-6")
     chunks = chunk_contract(CONTRACT_5001)
     answers = [await extractor.extract_terms(load_prompt("contract_terms.v1"), c) for c in chunks]
     terms, rejected = verify_and_merge(chunks, [a.values for a in answers])
