@@ -26,6 +26,7 @@ from contracts.contract_review import (
     DocumentMeta,
     RawContractFetched,
 )
+from services.validation.domain import CENT, MONEY_LIMIT
 from shared.errors import ContractInvalid
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -98,9 +99,9 @@ def _annual_fees(raw: object) -> Decimal | None:
         value = Decimal(str(raw))
     except InvalidOperation:
         raise ContractInvalid(f"not a number: {raw!r}", field="deal.properties.amount") from None
-    if value < 0:
-        raise ContractInvalid("negative amount", field="deal.properties.amount")
-    return value.quantize(Decimal("0.01"))
+    if not value.is_finite() or not 0 <= value < MONEY_LIMIT:
+        raise ContractInvalid(f"not an amount of money: {raw!r}", field="deal.properties.amount")
+    return value.quantize(CENT)
 
 
 def validate_contract(raw: RawContractFetched, limits: DocumentLimits) -> ContractDocumentValidated:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
 
@@ -18,6 +18,9 @@ from contracts.invoice_followup import (
 from shared.errors import ContractInvalid
 
 CENT = Decimal("0.01")
+# Larger than any real document's amount and small enough for Decimal's 28 digits at cent precision.
+MONEY_LIMIT = Decimal("1e15")
+Money = Annotated[Decimal, Field(allow_inf_nan=False, gt=-MONEY_LIMIT, lt=MONEY_LIMIT)]
 
 
 class _Qbo(BaseModel):
@@ -44,14 +47,14 @@ class _LinkedTxn(_Qbo):
 
 
 class _PaymentLine(_Qbo):
-    Amount: Decimal | None = None
+    Amount: Money | None = None
     LinkedTxn: list[_LinkedTxn] = []
 
 
 class QboPayment(_Qbo):
     Id: str
     TxnDate: date
-    TotalAmt: Decimal
+    TotalAmt: Money
     Line: list[_PaymentLine] = []
 
 
@@ -60,8 +63,8 @@ class QboInvoice(_Qbo):
     DocNumber: str = Field(min_length=1)
     TxnDate: date
     DueDate: date
-    TotalAmt: Decimal = Field(ge=0)
-    Balance: Decimal = Field(ge=0)
+    TotalAmt: Money = Field(ge=0)
+    Balance: Money = Field(ge=0)
     CustomerRef: _Ref
     CurrencyRef: _Ref | None = None
     BillEmail: _Email | None = None

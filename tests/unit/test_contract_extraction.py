@@ -171,6 +171,9 @@ def test_text_is_extracted_from_pdf_docx_and_plain_text(kind: str) -> None:
         (raw("text", CONTRACT_5001, document_id=None), "deal.properties.contract_document_id"),
         (raw("text", CONTRACT_5001, deal={"id": "5001"}), "deal.properties"),
         (raw("text", CONTRACT_5001, deal={"properties": {"amount": "lots"}}), "deal.properties.amount"),
+        (raw("text", CONTRACT_5001, deal={"properties": {"amount": "NaN"}}), "deal.properties.amount"),
+        (raw("text", CONTRACT_5001, deal={"properties": {"amount": "Infinity"}}), "deal.properties.amount"),
+        (raw("text", CONTRACT_5001, deal={"properties": {"amount": "1e30"}}), "deal.properties.amount"),
         (
             raw("docx", CONTRACT_5001, content_b64=base64.b64encode(b"PK\x03\x04 not a zip").decode()),
             "document.content",

@@ -235,3 +235,20 @@ def test_balance_above_the_invoice_total_is_invalid() -> None:
     with pytest.raises(ContractInvalid) as caught:
         validate_invoice(raw_fetched(qbo_invoice(TotalAmt=1250.0, Balance=3750.0)))
     assert caught.value.field == "Invoice.Balance"
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (raw_fetched(qbo_invoice(TotalAmt=1e26, Balance=1e26)), "Invoice.TotalAmt"),
+        (raw_fetched(qbo_invoice(Balance=1e26)), "Invoice.Balance"),
+        (raw_fetched(qbo_invoice(TotalAmt=float("inf"))), "Invoice.TotalAmt"),
+        (raw_fetched(payments=[qbo_payment("5001", "131", 1e26, "2026-11-01")]), "Payment[0].TotalAmt"),
+    ],
+    ids=["total-beyond-any-real-amount", "balance-beyond-any-real-amount", "total-infinite", "payment-huge"],
+)
+def test_amounts_no_document_can_carry_are_named_not_crashed_on(raw: RawInvoiceFetched, field: str) -> None:
+    """Found by the 10,000-case fuzz run: 1e26 passed the schema and broke cent rounding (decimal.InvalidOperation)."""
+    with pytest.raises(ContractInvalid) as caught:
+        validate_invoice(raw)
+    assert caught.value.field.startswith(field)
