@@ -15,6 +15,7 @@ from contracts.contract_review import DealClosedWon
 from contracts.envelope import Envelope, Pipeline
 from contracts.topics import ContractReview
 from services.connectors.bootstrap import ConnectorsDeps
+from services.connectors.ports import WebhookDedupe
 from services.connectors.webhook_domain import (
     MAX_BODY_BYTES,
     MAX_EVENTS_PER_REQUEST,
@@ -61,6 +62,17 @@ def build_routes(deps: ConnectorsDeps) -> list[Route]:
         except WebhookRejected as exc:
             log.warning("webhook rejected", extra={"fields": {"reason": str(exc)}})
             return JSONResponse({"error": "invalid signature"}, status_code=401)
+        signature = request.headers["x-hubspot-signature-v3"]
+        if not await deps.dedupe.claim_request(tenant, signature, 2 * settings.webhook_max_age_s):
+            log.warning("webhook rejected", extra={"fields": {"reason": "replayed request"}})
+            return JSONResponse({"error": "replayed request"}, status_code=401)
+        try:
+            return await _accept(body, deps.dedupe)
+        except Exception:
+            await deps.dedupe.release_request(tenant, signature)  # the CRM's retry of this request must get through
+            raise
+
+    async def _accept(body: bytes, dedupe: WebhookDedupe) -> Response:
         try:
             events = json.loads(body)
         except ValueError:
@@ -73,13 +85,13 @@ def build_routes(deps: ConnectorsDeps) -> list[Route]:
             return JSONResponse({"error": f"at most {MAX_EVENTS_PER_REQUEST} events per request"}, status_code=413)
         published = duplicates = 0
         for event in closed_won_events(events, settings.crm_won_stage):
-            if not await deps.dedupe.claim(tenant, event.event_id):
+            if not await dedupe.claim(tenant, event.event_id):
                 duplicates += 1
                 continue
             try:
                 await kernel.publisher.publish(ContractReview.TRIGGER, _envelope(tenant, event), key=event.deal_id)
             except Exception:
-                await deps.dedupe.release(tenant, event.event_id)  # let the CRM's retry publish it
+                await dedupe.release(tenant, event.event_id)  # let the CRM's retry publish it
                 raise
             published += 1
         return JSONResponse({"received": len(events), "published": published, "duplicates": duplicates})

@@ -223,6 +223,24 @@ def test_forged_stale_unsigned_and_other_stage_webhooks_publish_nothing(stack: S
         assert records(stack, ContractReview.TRIGGER, deal_id) == [], deal_id
 
 
+def test_a_captured_signed_request_replayed_within_its_window_is_refused(stack: Stack, sandbox: httpx.Client) -> None:
+    first = new_deal(sandbox, stack, "Replay Deal", "text", CONTRACT)
+    url = _urls(stack)["webhook"]
+    body = json.dumps([event(first)]).encode()
+    timestamp = int(time.time() * 1000)
+    headers = {
+        "Content-Type": "application/json",
+        "X-HubSpot-Request-Timestamp": str(timestamp),
+        "X-HubSpot-Signature-v3": sign_hubspot_v3(DEFAULT_WEBHOOK_SECRET, "POST", url, body, timestamp),
+    }
+    assert sandbox.post(url, content=body, headers=headers).status_code == 200
+    replay = sandbox.post(url, content=body, headers=headers)
+    assert replay.status_code == 401
+    assert replay.json() == {"error": "replayed request"}
+    eventually(lambda: records(stack, ContractReview.TRIGGER, first), what="the first delivery's event")
+    assert len(records(stack, ContractReview.TRIGGER, first)) == 1, "the replay published nothing"
+
+
 def test_the_same_event_delivered_three_times_is_reviewed_once(stack: Stack, sandbox: httpx.Client) -> None:
     deal_id = new_deal(sandbox, stack, "Litware Retry", "docx", CONTRACT)
     same = event(deal_id, event_id=random.randint(10**9, 10**10))

@@ -47,6 +47,12 @@ class FakeDedupe:
     async def release(self, tenant: str, event_id: str) -> None:
         self.seen.discard((tenant, event_id))
 
+    async def claim_request(self, tenant: str, signature: str, ttl_s: int) -> bool:
+        return await self.claim(tenant, f"request:{signature}")
+
+    async def release_request(self, tenant: str, signature: str) -> None:
+        await self.release(tenant, f"request:{signature}")
+
 
 def _app() -> tuple[Starlette, FakePublisher]:
     publisher = FakePublisher()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+
 from redis.asyncio import Redis
 
 
@@ -18,3 +20,12 @@ class RedisWebhookDedupe:
 
     async def release(self, tenant: str, event_id: str) -> None:
         await self._redis.delete(self._key(tenant, event_id))
+
+    async def claim_request(self, tenant: str, signature: str, ttl_s: int) -> bool:
+        """One use per signed request while its timestamp is acceptable: a captured request cannot be replayed."""
+        digest = hashlib.sha256(signature.strip().encode()).hexdigest()
+        return bool(await self._redis.set(f"webhook:hubspot:{tenant}:request:{digest}", "1", nx=True, ex=ttl_s))
+
+    async def release_request(self, tenant: str, signature: str) -> None:
+        digest = hashlib.sha256(signature.strip().encode()).hexdigest()
+        await self._redis.delete(f"webhook:hubspot:{tenant}:request:{digest}")
