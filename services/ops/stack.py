@@ -94,10 +94,14 @@ class Stack:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         config.log_dir.mkdir(parents=True, exist_ok=True)
 
-    def _spawn(self, name: str, args: list[str]) -> None:
+    def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
         log = (self.config.log_dir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, *args], env=self.config.env_for(name), stdout=log, stderr=subprocess.STDOUT, cwd=REPO
+            [sys.executable, *args],
+            env={**self.config.env_for(name), **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
         )
 
     def start_sandboxes(self, as_of: str, invoices: int, customers: int) -> None:
@@ -115,8 +119,9 @@ class Stack:
         )  # fmt: skip
         self._wait_http(f"{c.sandbox_urls['slack']}/_sandbox/messages", "sandboxes")
 
-    def start_service(self, name: str) -> None:
-        self._spawn(name, ["-m", "services.cli", "run", name])
+    def start_service(self, name: str, env: dict[str, str] | None = None) -> None:
+        """Start one service; `env` overrides its settings for this run (a changed budget, say)."""
+        self._spawn(name, ["-m", "services.cli", "run", name], env)
         self._wait_http(f"http://127.0.0.1:{self.config.service_ports[name]}/healthz", name)
 
     def start_services(self) -> None:

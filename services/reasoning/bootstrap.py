@@ -59,13 +59,13 @@ def build_extractor(settings: ReasoningSettings) -> TermExtractor:
 def build_deps(
     kernel: Kernel, settings: ReasoningSettings, drafter: Drafter | None = None, extractor: TermExtractor | None = None
 ) -> ReasoningDeps:
-    async def alert(pipeline: Pipeline, spent: Decimal) -> None:
+    async def alert(pipeline: Pipeline, spent: Decimal, budget: Decimal) -> None:
         dedupe = f"llm-budget:{pipeline.value}:{datetime.now(UTC).date().isoformat()}"
         command = Envelope.start(
             OperatorAlert(
                 kind="llm_budget_exhausted",
                 service=kernel.service,
-                message=f"LLM spend today {spent} USD reached the {settings.daily_budget_usd} USD budget; "
+                message=f"LLM spend today {spent} USD reached the {budget} USD budget; "
                 "drafting is paused until tomorrow or a higher budget",
                 dedupe_key=dedupe,
             ),
@@ -74,7 +74,13 @@ def build_deps(
         )
         await kernel.publisher.publish(alerts_topic(pipeline), command, key=dedupe)
 
-    gate = BudgetGate(RedisSpendLedger(kernel.redis()), settings.daily_budget_usd, alert, settings.budget_poll_s)
+    gate = BudgetGate(
+        RedisSpendLedger(kernel.redis()),
+        settings.daily_budget_usd,
+        alert,
+        settings.budget_poll_s,
+        settings.pipeline_budgets_usd,
+    )
     return ReasoningDeps(
         kernel,
         drafter or build_drafter(settings),

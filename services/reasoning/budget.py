@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -38,23 +38,29 @@ class BudgetGate:
         self,
         ledger: RedisSpendLedger,
         daily_budget_usd: Decimal,
-        on_exhausted: Callable[[Pipeline, Decimal], Awaitable[None]],
+        on_exhausted: Callable[[Pipeline, Decimal, Decimal], Awaitable[None]],
         poll_s: float = 30.0,
+        pipeline_budgets_usd: Mapping[Pipeline, Decimal] | None = None,
     ) -> None:
         self._ledger = ledger
-        self._budget = daily_budget_usd
+        self._default = daily_budget_usd
+        self._budgets = dict(pipeline_budgets_usd or {})
         self._on_exhausted = on_exhausted
         self._poll_s = poll_s
 
+    def budget_for(self, pipeline: Pipeline) -> Decimal:
+        return self._budgets.get(pipeline, self._default)
+
     async def wait_for_budget(self, pipeline: Pipeline) -> None:
-        LLM_BUDGET.labels(pipeline.value).set(float(self._budget))
+        budget = self.budget_for(pipeline)
+        LLM_BUDGET.labels(pipeline.value).set(float(budget))
         alerted = False
-        while (spent := await self._ledger.spent_today(pipeline)) >= self._budget:
+        while (spent := await self._ledger.spent_today(pipeline)) >= budget:
             LLM_PAUSED.labels(pipeline.value).set(1)
             LLM_SPEND_TODAY.labels(pipeline.value).set(float(spent))
             if not alerted:
                 log.warning("LLM budget exhausted: pausing", extra={"fields": {"pipeline": pipeline.value}})
-                await self._on_exhausted(pipeline, spent)
+                await self._on_exhausted(pipeline, spent, budget)
                 alerted = True
             await asyncio.sleep(self._poll_s)
         LLM_PAUSED.labels(pipeline.value).set(0)

@@ -26,7 +26,7 @@ async def test_under_budget_nothing_waits_and_spend_is_recorded() -> None:
     alerts: list[Decimal] = []
     ledger = FakeSpendLedger(Decimal("1.00"))
 
-    async def alert(pipeline: Pipeline, spent: Decimal) -> None:
+    async def alert(pipeline: Pipeline, spent: Decimal, budget: Decimal) -> None:
         alerts.append(spent)
 
     gate = BudgetGate(ledger, Decimal("5.00"), alert, poll_s=0.01)  # type: ignore[arg-type]
@@ -40,7 +40,7 @@ async def test_over_budget_drafting_waits_alerts_once_and_resumes_when_budget_fr
     alerts: list[Decimal] = []
     ledger = FakeSpendLedger(Decimal("5.00"))
 
-    async def alert(pipeline: Pipeline, spent: Decimal) -> None:
+    async def alert(pipeline: Pipeline, spent: Decimal, budget: Decimal) -> None:
         alerts.append(spent)
 
     gate = BudgetGate(ledger, Decimal("5.00"), alert, poll_s=0.01)  # type: ignore[arg-type]
@@ -50,3 +50,19 @@ async def test_over_budget_drafting_waits_alerts_once_and_resumes_when_budget_fr
     ledger.spent = Decimal("0")  # a new day
     await asyncio.wait_for(waiting, timeout=1)
     assert alerts == [Decimal("5.00")]
+
+
+async def test_a_pipeline_budget_overrides_the_default_for_that_pipeline_only() -> None:
+    alerts: list[tuple[Pipeline, Decimal]] = []
+
+    async def alert(pipeline: Pipeline, spent: Decimal, budget: Decimal) -> None:
+        alerts.append((pipeline, budget))
+
+    overrides = {Pipeline.CONTRACT_REVIEW: Decimal("0")}
+    gate = BudgetGate(FakeSpendLedger(Decimal("0")), Decimal("5.00"), alert, 0.01, overrides)  # type: ignore[arg-type]
+    await asyncio.wait_for(gate.wait_for_budget(PIPELINE), timeout=1)  # the default budget: not spent
+    waiting = asyncio.create_task(gate.wait_for_budget(Pipeline.CONTRACT_REVIEW))
+    await asyncio.sleep(0.1)
+    assert not waiting.done(), "a zero budget turns the pipeline's LLM calls off"
+    waiting.cancel()
+    assert alerts == [(Pipeline.CONTRACT_REVIEW, Decimal("0"))]
