@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts.contract_review import DealClosedWon
 
@@ -51,13 +51,16 @@ def verify_hubspot_v3(
         raise WebhookRejected("signature does not match")
 
 
+LAST_MILLISECOND = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+
+
 class _Event(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
     eventId: int | str  # noqa: N815 - HubSpot's field names
     subscriptionType: str  # noqa: N815
     portalId: int | str  # noqa: N815
     objectId: int | str  # noqa: N815
-    occurredAt: int  # noqa: N815
+    occurredAt: int = Field(ge=0, le=LAST_MILLISECOND)  # noqa: N815 - epoch ms a date can hold
     propertyName: str | None = None  # noqa: N815
     propertyValue: str | None = None  # noqa: N815
 

@@ -82,6 +82,8 @@ def test_only_deal_stage_changes_to_the_won_stage_start_a_review() -> None:
         {"eventId": "garbage"},
         "not an object",
         _event(eventId=104, objectId=5005),
+        _event(eventId=105, occurredAt=-62_135_596_800_001),  # before year 1: found by the 10,000-case fuzz run
+        _event(eventId=106, occurredAt=10**17),  # after year 9999
     ]
     found = closed_won_events(events, "closedwon")
     assert [(e.event_id, e.deal_id) for e in found] == [("100", "5004"), ("104", "5005")]
