@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Final
 
 from contracts.contract_review import ContractReviewSummary
 from contracts.envelope import Contract
@@ -88,3 +89,8 @@ class ActionExecuted(Contract):
     idempotency_key: str
     detail: str
     executed_at: datetime
+
+
+# Slack button action ids of an approval message: the notifier draws them, the approval service takes the click.
+SLACK_APPROVE_ACTION: Final = "seamline_approve"
+SLACK_REJECT_ACTION: Final = "seamline_reject"

@@ -8,6 +8,7 @@ from services.approval.gauges import report_pending
 from services.approval.handlers import build_router
 from services.approval.rebuild import rebuild_if_lost
 from services.approval.settings import ApprovalSettings
+from services.approval.slack_web import build_slack_routes
 from services.approval.web import build_routes
 from shared.kernel import build_kernel
 from shared.runtime import ServiceRuntime
@@ -19,7 +20,9 @@ def create_app(pipelines: Collection[Pipeline]) -> ServiceRuntime:
     kernel = build_kernel("approval", KernelSettings())
     deps = build_deps(kernel, settings)
     kernel.broker.include_router(build_router(deps, pipelines))
-    runtime = ServiceRuntime("approval", kernel.broker, settings.http_port, routes=build_routes(deps))
+    runtime = ServiceRuntime(
+        "approval", kernel.broker, settings.http_port, routes=[*build_routes(deps), *build_slack_routes(deps)]
+    )
 
     redis = kernel.redis()
 

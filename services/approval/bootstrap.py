@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from pydantic import SecretStr
+from slack_sdk.signature import SignatureVerifier
 
 from services.approval.adapters.hubspot_notes import HubSpotCrmNotes
 from services.approval.adapters.links import LinkSigner
 from services.approval.adapters.redis_store import RedisApprovalStore
+from services.approval.adapters.slack_responder import SlackResponder
 from services.approval.adapters.smtp_mailer import SmtpMailer
 from services.approval.domain import LoadedPolicy, parse_policy
 from services.approval.executor import ActionExecutor
@@ -50,6 +53,8 @@ class ApprovalDeps:
     done: RedisIdempotencyStore
     executor: ActionExecutor
     ensure_index: Callable[[], Awaitable[object]] = _index_intact
+    slack_verifier: SignatureVerifier | None = None
+    slack: SlackResponder | None = None
 
 
 def build_deps(
@@ -86,4 +91,10 @@ def build_deps(
         links=LinkSigner(settings.link_secret.get_secret_value(), settings.public_url),
         done=done,
         executor=ActionExecutor(mailer, crm, done),
+        slack_verifier=SignatureVerifier(secret) if (secret := _secret(settings.slack_signing_secret)) else None,
+        slack=SlackResponder(httpx.AsyncClient(timeout=settings.http_timeout_s), settings.slack_response_url_prefix),
     )
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value().strip() if value is not None else ""

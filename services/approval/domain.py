@@ -48,6 +48,7 @@ class TenantPolicy(_Policy):
     requesters_cannot_approve: bool = True
     never_automated: frozenset[ActionKind] = NEVER_AUTOMATED
     approvers: dict[str, tuple[str, ...]] = {}
+    slack_users: dict[str, str] = {}  # Slack user id -> the approver identity that user acts as
     pipelines: dict[Pipeline, PipelinePolicy] = {}
 
     def for_pipeline(self, pipeline: Pipeline) -> PipelinePolicy:

@@ -29,3 +29,7 @@ class ApprovalSettings(BaseSettings):
     crm_base_url: str = "http://127.0.0.1:8711"
     crm_token: SecretStr
     http_timeout_s: float = 10.0
+    # Slack interactivity (the approve / reject buttons): the app's signing secret, and where response URLs
+    # may point. Without a secret the interactions endpoint refuses every request.
+    slack_signing_secret: SecretStr | None = None
+    slack_response_url_prefix: str = "https://hooks.slack.com/"

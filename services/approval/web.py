@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from contracts.approval import ApprovalDecided, Decision
+from contracts.approval import ApprovalDecided, ApprovalRequested, Decision
+from contracts.envelope import Envelope
 from contracts.topics import topic
 from services.approval.bootstrap import ApprovalDeps
 from services.approval.contract_pages import review_html
@@ -128,18 +129,10 @@ def build_routes(deps: ApprovalDeps) -> list[Route]:
             return JSONResponse({"error": "unknown request"}, status_code=404)
         except PolicyRefused as exc:
             return JSONResponse({"error": exc.message}, status_code=403)
-        decided = ApprovalDecided(
-            request_id=request_id,
-            decision=Decision.APPROVED if choice == "approve" else Decision.REJECTED,
-            decided_by=approver,
-            reason=str(form.get("reason", ""))[:500],
-            request=requested.payload,
-        )
-        if not await deps.store.claim_decision(decided):
+        decision = Decision.APPROVED if choice == "approve" else Decision.REJECTED
+        decided = await record_decision(deps, requested, decision, approver, str(form.get("reason", "")))
+        if decided is None:
             return JSONResponse({"error": "request already decided"}, status_code=409)
-        await deps.kernel.publisher.publish(
-            topic(requested.pipeline, "decisions"), requested.follow(decided), key=requested.payload.entity_id
-        )
         return JSONResponse({"request_id": request_id, "decision": decided.decision.value, "decided_by": approver})
 
     return [
@@ -148,3 +141,22 @@ def build_routes(deps: ApprovalDeps) -> list[Route]:
         Route("/approvals/{request_id}/decision", confirm_page, methods=["GET"]),
         Route("/approvals/{request_id}/decision", decide, methods=["POST"]),
     ]
+
+
+async def record_decision(
+    deps: ApprovalDeps, requested: Envelope[ApprovalRequested], decision: Decision, approver: str, reason: str
+) -> ApprovalDecided | None:
+    """One decision per request: the first to claim it is published to the decisions topic, a later one is None."""
+    decided = ApprovalDecided(
+        request_id=requested.payload.request_id,
+        decision=decision,
+        decided_by=approver,
+        reason=reason[:500],
+        request=requested.payload,
+    )
+    if not await deps.store.claim_decision(decided):
+        return None
+    await deps.kernel.publisher.publish(
+        topic(requested.pipeline, "decisions"), requested.follow(decided), key=requested.payload.entity_id
+    )
+    return decided

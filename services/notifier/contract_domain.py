@@ -6,6 +6,7 @@ from typing import Any
 
 from contracts.approval import ApprovalRequested
 from contracts.contract_review import ContractReviewSummary
+from services.notifier.domain import approver_actions
 
 MAX_TEXT = 2900  # Slack caps a section's text at 3000 characters
 MAX_ANOMALIES = 10
@@ -48,15 +49,6 @@ def contract_review_message(request: ApprovalRequested, tenant: str) -> dict[str
         ("Reviewer role", request.approver_role or "-"),
         ("Expires", f"{request.expires_at:%Y-%m-%d %H:%M} UTC"),
     ]
-    buttons = [
-        {
-            "type": "button",
-            "text": {"type": "plain_text", "text": f"Review as {link.approver}"[:75]},
-            "url": link.url,
-            "style": "primary",
-        }
-        for link in request.links
-    ]
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
@@ -71,8 +63,7 @@ def contract_review_message(request: ApprovalRequested, tenant: str) -> dict[str
         },
         *_anomaly_blocks(review),
     ]
-    if buttons:
-        blocks.append({"type": "actions", "elements": buttons[:25]})
+    blocks.append(approver_actions(request))
     blocks.append(
         {
             "type": "context",

@@ -9,7 +9,7 @@ from typing import Any
 
 from contracts import deadletter as dl
 from contracts.alerts import OperatorAlert
-from contracts.approval import ApprovalRequested
+from contracts.approval import SLACK_APPROVE_ACTION, SLACK_REJECT_ACTION, ApprovalRequested
 from contracts.envelope import Pipeline
 
 MAX_TEXT = 2900  # Slack caps a section's text at 3000 characters
@@ -24,15 +24,6 @@ def approval_message(request: ApprovalRequested, tenant: str) -> dict[str, Any]:
     if draft is None:
         raise ValueError("a follow-up approval message needs the draft")
     facts = draft.facts
-    buttons = [
-        {
-            "type": "button",
-            "text": {"type": "plain_text", "text": f"Review as {link.approver}"[:75]},
-            "url": link.url,
-            "style": "primary",
-        }
-        for link in request.links
-    ]
     return {
         "text": f"Approval needed ({tenant}): {request.summary}",
         "blocks": [
@@ -59,7 +50,7 @@ def approval_message(request: ApprovalRequested, tenant: str) -> dict[str, Any]:
                     "text": f"*{draft.subject}*\n{_quote(draft.body)}"[:MAX_TEXT],
                 },
             },
-            {"type": "actions", "elements": buttons[:25]},
+            approver_actions(request),
             {
                 "type": "context",
                 "elements": [
@@ -86,6 +77,34 @@ class DeadLetterRef:
     @property
     def error(self) -> str:
         return self.headers.get(dl.ERROR_TYPE, "unknown")
+
+
+def approver_actions(request: ApprovalRequested) -> dict[str, Any]:
+    """Approve / Reject for approvers in Slack (the click is signed by Slack and names the user), and each
+    approver's signed browser link for anyone reading elsewhere."""
+    decide = [
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": label},
+            "action_id": action_id,
+            "value": request.request_id,
+            "style": style,
+        }
+        for label, action_id, style in (
+            ("Approve", SLACK_APPROVE_ACTION, "primary"),
+            ("Reject", SLACK_REJECT_ACTION, "danger"),
+        )
+    ]
+    links = [
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": f"Review as {link.approver}"[:75]},
+            "action_id": f"seamline_link_{n}",
+            "url": link.url,
+        }
+        for n, link in enumerate(request.links)
+    ]
+    return {"type": "actions", "elements": [*decide, *links][:25]}
 
 
 def dead_letter_alert(letter: DeadLetterRef) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import click
 import httpx
 from redis.asyncio import Redis
 
+from contracts.approval import SLACK_APPROVE_ACTION
 from contracts.envelope import Pipeline
 from contracts.topics import all_topics
 from services.connectors.scheduler import request_scan
@@ -71,6 +72,30 @@ async def approve_first(config: StackConfig, report: RunReport, approver_reason:
     return report.pending[0].request_id
 
 
+DEMO_SLACK_APPROVER = "U0DEMOMARIA"  # infra/tenants/demo-co/policy.yaml maps this Slack user to the AR manager
+
+
+async def approve_in_slack(config: StackConfig, report: RunReport) -> str | None:
+    """Act as the approver in Slack: click Approve on the second request's message (the sandbox signs the click)."""
+    if len(report.pending) < 2:
+        return None
+    request_id = report.pending[1].request_id
+    click = {
+        "target_url": f"http://127.0.0.1:{config.service_ports['approval']}/slack/interactions",
+        "action_id": SLACK_APPROVE_ACTION,
+        "value": request_id,
+        "user_id": DEMO_SLACK_APPROVER,
+    }
+    async with httpx.AsyncClient(timeout=10) as client:
+        for _ in range(20):  # the notifier may still be posting the message
+            answer = await client.post(f"{config.sandbox_urls['slack']}/_sandbox/interactions/click", json=click)
+            if answer.status_code != 404:
+                break
+            await asyncio.sleep(0.5)
+        answer.raise_for_status()
+    return request_id if answer.json().get("status") == 200 else None
+
+
 async def run_demo(config: StackConfig, invoices: int, customers: int, keep_running: bool) -> None:
     click.echo("resetting invoice_followup topics and Redis for a fresh run ...")
     await reset_state(config, [Pipeline.INVOICE_FOLLOWUP, Pipeline.CONTRACT_REVIEW])
@@ -87,9 +112,14 @@ async def run_demo(config: StackConfig, invoices: int, customers: int, keep_runn
         report = await wait_for_run(config, correlation_id, timeout_s=180)
         click.echo(f"run settled {time.monotonic() - started:.1f}s after start")
         approved = await approve_first(config, report, "demo: approved from the link")
+        in_slack = await approve_in_slack(config, report)
         urls = config.sandbox_urls
         if approved:
-            click.echo(f"approved request {approved} as the AR manager; waiting for the email ...")
+            click.echo(f"approved request {approved} as the AR manager from the signed link")
+        if in_slack:
+            click.echo(f"approved request {in_slack} with the Approve button in Slack (user {DEMO_SLACK_APPROVER})")
+        if approved or in_slack:
+            click.echo("waiting for the emails ...")
             await asyncio.sleep(3)
             report = await build_report(config.kafka, correlation_id)
         async with httpx.AsyncClient(timeout=10) as client:

@@ -92,6 +92,40 @@ def test_overdue_invoice_leads_to_exactly_one_email_after_approval_and_one_crm_n
     assert len(crm) == 1 and "E2E-9001" in json.dumps(crm[0])
 
 
+def test_approving_in_slack_sends_exactly_one_email_and_updates_the_message(
+    stack: Stack, sandbox: httpx.Client
+) -> None:
+    add_customer(sandbox, stack, "c905", "Delta Freight")
+    add_invoice(sandbox, stack, "9051", "c905", "2750.40", days_overdue=21)
+    correlation_id = run(trigger(stack.config, "e2e"))
+    request = pending_request(stack, correlation_id).pending[0]
+    eventually(
+        lambda: [m for m in slack(stack, sandbox) if request.request_id in json.dumps(m["payload"])],
+        what="the approval message in Slack",
+    )
+    target = f"http://127.0.0.1:{stack.config.service_ports['approval']}/slack/interactions"
+    slack_url = stack.config.sandbox_urls["slack"]
+
+    def click(action_id: str, user_id: str) -> dict[str, Any]:
+        body = {"target_url": target, "action_id": action_id, "value": request.request_id, "user_id": user_id}
+        answer = sandbox.post(f"{slack_url}/_sandbox/interactions/click", json=body)
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    assert json.loads(click("seamline_approve", "U0DEMOSAM")["body"])["ok"] is False, "sam is not an ar_manager"
+    assert click("seamline_approve", "U0DEMOMARIA")["status"] == 200
+    assert json.loads(click("seamline_reject", "U0DEMOMARIA")["body"])["refused"] == "request already decided"
+
+    eventually(lambda: report_for(stack, correlation_id).actions["post_crm_note:executed"] == 1, what="actions")
+    sent = mails(stack, sandbox)
+    assert len(sent) == 1
+    assert "E2E-9051" in sent[0]["subject"] + sent[0]["text"] and "2750.40" in sent[0]["text"]
+    assert len(notes(stack, sandbox)) == 1
+    told = [r["payload"] for r in sandbox.get(f"{slack_url}/_sandbox/responses").json()]
+    assert [t.get("replace_original") for t in told] == [False, True, False]
+    assert told[1]["text"].startswith("Approved by maria.lopez@demo-co.example")
+
+
 def test_malformed_record_is_dead_lettered_naming_the_field_while_the_batch_goes_on(
     stack: Stack, sandbox: httpx.Client
 ) -> None:

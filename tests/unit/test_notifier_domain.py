@@ -61,10 +61,22 @@ def test_approval_message_has_header_facts_and_one_button_per_link() -> None:
     assert "*Approver role*\nar_manager" in fields
     assert "*Expires*\n2026-11-24 09:30 UTC" in fields
     (actions,) = _blocks(message, "actions")
-    assert [(b["text"]["text"], b["url"]) for b in actions["elements"]] == [
+    approve, reject, *links = actions["elements"]
+    assert (approve["action_id"], approve["value"], approve["text"]["text"]) == (
+        "seamline_approve",
+        request.request_id,
+        "Approve",
+    )
+    assert (reject["action_id"], reject["value"], reject["text"]["text"]) == (
+        "seamline_reject",
+        request.request_id,
+        "Reject",
+    )
+    assert [(b["text"]["text"], b["url"]) for b in links] == [
         ("Review as maria.lopez@demo-co.example", LINKS[0].url),
         ("Review as sam.chen@demo-co.example", LINKS[1].url),
     ]
+    assert len({b["action_id"] for b in actions["elements"]}) == 4, "action ids are unique within a block"
     (context,) = _blocks(message, "context")
     assert request.request_id in context["elements"][0]["text"]
 
@@ -84,7 +96,8 @@ def test_button_labels_and_button_count_stay_within_slack_limits() -> None:
     (actions,) = _blocks(approval_message(_request(links=many), "demo-co"), "actions")
     assert len(actions["elements"]) == ACTIONS_MAX
     assert all(len(b["text"]["text"]) <= BUTTON_TEXT_MAX for b in actions["elements"])
-    assert actions["elements"][0]["url"] == "https://a/0"
+    assert [b["action_id"] for b in actions["elements"][:2]] == ["seamline_approve", "seamline_reject"]
+    assert actions["elements"][2]["url"] == "https://a/0"
 
 
 def test_a_typical_draft_fits_slack_limits() -> None:
