@@ -151,5 +151,36 @@ def replay(ref: str) -> None:
     click.echo(f"replayed {ref} to {target}")
 
 
+@main.group()
+def actions() -> None:
+    """Close actions the approval service reported uncertain (an attempt cut off mid-send)."""
+
+
+@actions.command()
+@click.argument("request_id")
+@click.argument("action")
+@click.option("--sent/--not-sent", required=True, help="--sent: it went out, record it; --not-sent: send it now, once")
+@click.option("--operator", required=True, help="who checked, recorded in the audit trail")
+@click.option("--reason", default="", help="what was checked")
+@click.option("--api", envvar="SEAMLINE_APPROVAL_PUBLIC_URL", default="http://127.0.0.1:8805", show_default=True)
+@click.option("--token", envvar="SEAMLINE_APPROVAL_API_TOKEN", required=True, help="the approval API token")
+def resolve(  # noqa: PLR0917 - click passes every option
+    request_id: str, action: str, sent: bool, operator: str, reason: str, api: str, token: str
+) -> None:
+    """Resolve an uncertain ACTION of approval request REQUEST_ID after checking the outside world."""
+    import httpx
+
+    body = {"outcome": "sent" if sent else "not_sent", "operator": operator, "reason": reason}
+    answer = httpx.post(
+        f"{api.rstrip('/')}/approvals/{request_id}/actions/{action}/resolve",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
+    if answer.status_code != httpx.codes.OK:
+        raise click.ClickException(f"{answer.status_code}: {answer.json().get('error', answer.text)}")
+    click.echo(f"{action} for {request_id}: {answer.json()['status']} ({answer.json()['detail']})")
+
+
 if __name__ == "__main__":
     main()

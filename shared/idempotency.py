@@ -26,6 +26,10 @@ class RedisIdempotencyStore:
         value = await self._redis.get(self._k(key))
         return value.decode() if isinstance(value, bytes) else value
 
+    async def claim(self, key: str, holder: str, ttl_s: int) -> bool:
+        """True for the one caller that takes `key` until it is forgotten or `ttl_s` passes."""
+        return bool(await self._redis.set(self._k(key), holder, nx=True, ex=ttl_s))
+
     async def record(self, key: str, result: str) -> None:
         await self._redis.set(self._k(key), result, ex=self._ttl)
 

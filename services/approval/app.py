@@ -7,6 +7,7 @@ from services.approval.bootstrap import build_deps
 from services.approval.gauges import report_pending
 from services.approval.handlers import build_router
 from services.approval.rebuild import rebuild_if_lost
+from services.approval.resolve_web import build_resolve_routes
 from services.approval.settings import ApprovalSettings
 from services.approval.slack_web import build_slack_routes
 from services.approval.web import build_routes
@@ -20,9 +21,8 @@ def create_app(pipelines: Collection[Pipeline]) -> ServiceRuntime:
     kernel = build_kernel("approval", KernelSettings())
     deps = build_deps(kernel, settings)
     kernel.broker.include_router(build_router(deps, pipelines))
-    runtime = ServiceRuntime(
-        "approval", kernel.broker, settings.http_port, routes=[*build_routes(deps), *build_slack_routes(deps)]
-    )
+    routes = [*build_routes(deps), *build_slack_routes(deps), *build_resolve_routes(deps)]
+    runtime = ServiceRuntime("approval", kernel.broker, settings.http_port, routes=routes)
 
     redis = kernel.redis()
 

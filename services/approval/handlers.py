@@ -177,7 +177,9 @@ async def _alert_uncertain(kernel: Kernel, msg: Envelope[ApprovalDecided], resul
     alert = OperatorAlert(
         kind="uncertain_side_effect",
         service=kernel.service,
-        message=f"{result.action.value} for {result.entity_id} (request {result.request_id}): {result.detail}",
+        message=f"{result.action.value} for {result.entity_id} (request {result.request_id}): {result.detail}. "
+        f"Once checked: `seamline actions resolve {result.request_id} {result.action.value} --sent` (it went out) "
+        "or `--not-sent` (send it now, once)",
         dedupe_key=f"uncertain:{result.idempotency_key}",
     )
     await kernel.publisher.publish(topic, msg.follow(alert), key=result.entity_id)

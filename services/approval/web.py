@@ -30,12 +30,15 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     )
 
 
-def build_routes(deps: ApprovalDeps) -> list[Route]:
-    api_token = deps.settings.api_token.get_secret_value()
+def operator_authorised(deps: ApprovalDeps, request: Request) -> bool:
+    """The operator API's bearer token, compared in constant time."""
+    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    return secrets.compare_digest(given.encode(), deps.settings.api_token.get_secret_value().encode())
 
+
+def build_routes(deps: ApprovalDeps) -> list[Route]:
     def authorised(request: Request) -> bool:
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        return secrets.compare_digest(given.encode(), api_token.encode())
+        return operator_authorised(deps, request)
 
     def summary(decided: ApprovalDecided | None, requested: Any) -> dict[str, Any]:
         request = requested.payload
