@@ -21,7 +21,7 @@ from contracts.topics import topic
 from services.approval.bootstrap import ApprovalDeps
 from services.approval.domain import PlannedAction, plan_actions
 from services.approval.web import MAX_FORM_BYTES, operator_authorised
-from shared.errors import AppError
+from shared.deadletter import classify
 
 RESOLVE_PATH = "/approvals/{request_id}/actions/{action}/resolve"
 RESOLVING_TTL_S = 300
@@ -47,8 +47,9 @@ def build_resolve_routes(deps: ApprovalDeps) -> list[Route]:
             return JSONResponse({"error": "another operator is resolving this action"}, status_code=409)
         try:
             result = await _apply(deps, requested, planned, resolution)
-        except AppError as exc:
-            return JSONResponse({"error": f"{type(exc).__name__}: {exc.message}"}, status_code=502)
+        except Exception as exc:  # any failure of the send is answered; the action stays open
+            error = classify(exc)
+            return JSONResponse({"error": f"{type(error).__name__}: {error.message}"}, status_code=502)
         finally:
             await deps.done.forget(f"{planned.key}:resolving")
         await deps.kernel.publisher.publish(
@@ -112,11 +113,17 @@ async def _apply(
             detail=detail,
             executed_at=datetime.now(UTC),
         )
-    await deps.done.forget(f"{planned.key}:attempt")
+    attempt = f"{planned.key}:attempt"
+    await deps.done.forget(attempt)
 
     async def journal(started: ActionExecuted) -> None:
         await deps.kernel.publisher.publish(
             topic(requested.pipeline, "actions"), requested.follow(started), key=started.entity_id
         )
 
-    return await deps.executor.run(request.request_id, request.entity_id, planned, journal)
+    try:
+        return await deps.executor.run(request.request_id, request.entity_id, planned, journal)
+    except Exception:
+        # The send failed where the executor could see it: still not sent, and still the operator's to resolve.
+        await deps.done.record(attempt, f"resolution by {resolution.operator} failed; not sent")
+        raise

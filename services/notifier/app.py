@@ -6,6 +6,7 @@ from contracts.envelope import Pipeline
 from services.notifier.bootstrap import build_deps
 from services.notifier.handlers import build_router
 from services.notifier.settings import NotifierSettings
+from services.notifier.web import build_routes
 from shared.kernel import build_kernel
 from shared.runtime import ServiceRuntime
 from shared.settings import KernelSettings
@@ -14,5 +15,6 @@ from shared.settings import KernelSettings
 def create_app(pipelines: Collection[Pipeline]) -> ServiceRuntime:
     settings = NotifierSettings()
     kernel = build_kernel("notifier", KernelSettings())
-    kernel.broker.include_router(build_router(build_deps(kernel, settings), pipelines))
-    return ServiceRuntime("notifier", kernel.broker, settings.http_port)
+    deps = build_deps(kernel, settings)
+    kernel.broker.include_router(build_router(deps, pipelines))
+    return ServiceRuntime("notifier", kernel.broker, settings.http_port, routes=build_routes(deps))

@@ -13,6 +13,8 @@ class NotifierSettings(BaseSettings):
     approvals_webhook_url: SecretStr
     alerts_webhook_url: SecretStr
     http_timeout_s: float = 10.0
+    # Alertmanager's webhook (POST /alertmanager) presents this as a bearer token; unset refuses every call.
+    alertmanager_token: SecretStr | None = None
     # Dead letters arriving together are posted as one digest of at most this many (Slack's incoming webhooks
     # take about one message a second); a lone dead letter waits at most `alert_digest_wait_ms` for company.
     alert_digest_max: int = Field(default=25, ge=1, le=50)

@@ -19,6 +19,7 @@ from services.approval.domain import PlannedAction, plan_actions
 from services.approval.executor import ActionExecutor
 from services.approval.resolve_web import build_resolve_routes
 from shared.audit import AuditWriter
+from shared.errors import UpstreamUnavailable
 from shared.idempotency import RedisIdempotencyStore
 from shared.kernel import Kernel
 from shared.settings import KernelSettings
@@ -33,9 +34,13 @@ class Mailer:
         self.sent: list[str] = []
         self.entered = asyncio.Event()
         self.hang = False
+        self.refuse = 0
 
     async def send(self, to: str, subject: str, body: str, idempotency_key: str) -> str:
         self.entered.set()
+        if self.refuse:
+            self.refuse -= 1
+            raise UpstreamUnavailable("SMTP answered 451")
         if self.hang:
             await asyncio.Event().wait()  # the process dies here, mid-send
         await asyncio.sleep(0.05)
@@ -117,6 +122,17 @@ async def test_not_sent_sends_it_now_once_even_when_two_operators_resolve_togeth
     assert again.status_code == 409 and "done" in again.json()["error"]
     redelivered = await world.executor.run(world.request_id, "131", world.email, _journal)
     assert redelivered.status is ActionStatus.ALREADY_DONE
+    assert world.mailer.sent == [world.email.key]
+
+
+async def test_a_send_that_fails_during_resolution_leaves_the_action_open_to_resolve_again(world: World) -> None:
+    await _cut_off_mid_send(world)
+    world.mailer.refuse = 1
+    failed = await world.resolve("not_sent")
+    assert failed.status_code == 502 and "UpstreamUnavailable" in failed.json()["error"]
+    assert world.mailer.sent == []
+    retried = await world.resolve("not_sent")
+    assert retried.status_code == 200
     assert world.mailer.sent == [world.email.key]
 
 

@@ -50,6 +50,10 @@ def promtool(*args: str | Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def amtool(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([binary("amtool"), *map(str, args)], capture_output=True, text=True, timeout=60, check=False)
+
+
 @pytest.fixture(scope="package")
 def stack(kafka_bootstrap: str, redis_base_url: str) -> Iterator[Stack]:
     config = StackConfig(
@@ -90,11 +94,70 @@ class PrometheusServer:
         return [a for a in alerts if a["labels"]["alertname"] == alertname and a["state"] == "firing"]
 
 
+def _process(args: list[str], log_path: Path, ready_url: str, name: str) -> subprocess.Popen[bytes]:
+    """Start a server and wait until its readiness endpoint answers 200."""
+    log = log_path.open("wb")
+    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 20
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited: {log_path.read_text()[-2000:]}")
+        try:
+            if httpx.get(ready_url, timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise TimeoutError(f"{name} not ready after 20s")
+        time.sleep(0.2)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture
-def prometheus(stack: Stack, tmp_path: Path) -> Iterator[PrometheusServer]:
-    """The real server, scraping the stack and evaluating the committed alerts.yml every second."""
+def alertmanager(stack: Stack, tmp_path: Path) -> Iterator[str]:
+    """A real Alertmanager with the committed receiver, pointed at this stack's notifier; answers its URL."""
+    config = yaml.safe_load((PROMETHEUS_DIR / "alertmanager.yml").read_text())
+    (hook,) = config["receivers"][0]["webhook_configs"]
+    hook["url"] = f"http://127.0.0.1:{stack.config.service_ports['notifier']}/alertmanager"
+    config["route"].update({"group_wait": "1s", "group_interval": "5s"})
+    config_file = tmp_path / "alertmanager.yml"
+    config_file.write_text(yaml.safe_dump(config))
+    port = free_port()
+    path = shutil.which("prometheus-alertmanager") or binary("alertmanager")
+    process = _process(
+        [
+            path,
+            f"--config.file={config_file}",
+            f"--storage.path={tmp_path / 'alertmanager-data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+        ],
+        tmp_path / "alertmanager.log",
+        f"http://127.0.0.1:{port}/-/ready",
+        "alertmanager",
+    )
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        _stop(process)
+
+
+@pytest.fixture
+def prometheus(stack: Stack, alertmanager: str, tmp_path: Path) -> Iterator[PrometheusServer]:
+    """The real server, scraping the stack, evaluating the committed alerts.yml every second and sending what
+    fires to the Alertmanager above."""
     config = {
         "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
+        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]},
         "rule_files": [str(ALERTS)],
         "scrape_configs": [
             {
@@ -110,8 +173,7 @@ def prometheus(stack: Stack, tmp_path: Path) -> Iterator[PrometheusServer]:
     config_file = tmp_path / "prometheus.yml"
     config_file.write_text(yaml.safe_dump(config))
     port = free_port()
-    log = (tmp_path / "prometheus.log").open("wb")
-    process = subprocess.Popen(
+    process = _process(
         [
             binary("prometheus"),
             f"--config.file={config_file}",
@@ -119,29 +181,11 @@ def prometheus(stack: Stack, tmp_path: Path) -> Iterator[PrometheusServer]:
             f"--web.listen-address=127.0.0.1:{port}",
             "--web.enable-lifecycle",
         ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        tmp_path / "prometheus.log",
+        f"http://127.0.0.1:{port}/-/ready",
+        "prometheus",
     )
-    server = PrometheusServer(f"http://127.0.0.1:{port}", process)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"prometheus exited: {(tmp_path / 'prometheus.log').read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{server.url}/-/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError("prometheus not ready after 20s")
-            time.sleep(0.2)
-        yield server
+        yield PrometheusServer(f"http://127.0.0.1:{port}", process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        _stop(process)

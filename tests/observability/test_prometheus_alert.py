@@ -1,5 +1,6 @@
-"""A real Prometheus server, the committed alert rules and the running stack: one malformed invoice in a run
-makes the DeadLetter alert fire within seconds."""
+"""A real Prometheus server, the committed alert rules, a real Alertmanager and the running stack: one malformed
+invoice in a run makes the DeadLetter alert fire within seconds, and the operators' Slack channel hears of it
+from the notifier."""
 
 from __future__ import annotations
 
@@ -73,3 +74,20 @@ def test_a_dead_letter_fires_the_committed_dead_letter_alert(stack: Stack, prome
     assert labels["service"] == "validation"
     assert labels["error_type"] == "ContractInvalid"
     assert labels["severity"] == "ticket"
+
+    slack = stack.config.sandbox_urls["slack"]
+
+    def announced() -> list[dict[str, object]]:
+        messages = httpx.get(f"{slack}/_sandbox/messages", timeout=5).json()
+        return [
+            m
+            for m in messages
+            if m["payload"].get("text", "").startswith("FIRING") and "DeadLetter" in m["payload"]["text"]
+        ]
+
+    deadline = time.monotonic() + 30
+    while not (posted := announced()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert posted, "Alertmanager -> notifier -> Slack: the firing DeadLetter alert was not posted within 30s"
+    assert "Dead letters in invoice_followup (validation, ContractInvalid)" in str(posted[0]["payload"])
+    assert "B0ALERTS" in str(posted[0]["path"])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.observability.conftest import ALERTS, PROMETHEUS_DIR, promtool
+from tests.observability.conftest import ALERTS, PROMETHEUS_DIR, amtool, promtool
 from tests.observability.promql import SCRAPE_SERIES, exported_names, metric_names
 
 
@@ -27,6 +27,34 @@ def test_both_configs_scrape_the_six_services(config: str) -> None:
     assert set(services) == {"connectors", "validation", "rules", "reasoning", "approval", "notifier"}
     ports = sorted(int(target.rsplit(":", 1)[1]) for targets in services.values() for target in targets)
     assert ports == list(range(8801, 8807))
+
+
+@pytest.mark.parametrize(
+    ("prometheus", "alertmanager", "target", "webhook"),
+    [
+        ("prometheus.yml", "alertmanager.yml", "127.0.0.1:9093", "http://127.0.0.1:8806/alertmanager"),
+        (
+            "prometheus.compose.yml",
+            "alertmanager.compose.yml",
+            "alertmanager:9093",
+            "http://notifier:8806/alertmanager",
+        ),
+    ],
+)
+def test_firing_alerts_go_through_alertmanager_to_the_notifier(
+    prometheus: str, alertmanager: str, target: str, webhook: str
+) -> None:
+    loaded = yaml.safe_load((PROMETHEUS_DIR / prometheus).read_text())
+    assert loaded["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == [target]
+    checked = amtool("check-config", PROMETHEUS_DIR / alertmanager)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    (receiver,) = yaml.safe_load((PROMETHEUS_DIR / alertmanager).read_text())["receivers"]
+    (hook,) = receiver["webhook_configs"]
+    assert hook["url"] == webhook and hook["send_resolved"] is True
+    for rule in _rules(ALERTS):
+        labels = [f"alertname={rule['alert']}", "pipeline=invoice_followup", "service=validation"]
+        routed = amtool("config", "routes", "test", f"--config.file={PROMETHEUS_DIR / alertmanager}", *labels)
+        assert routed.stdout.strip() == "seamline-notifier", (rule["alert"], routed.stdout + routed.stderr)
 
 
 def test_promtool_accepts_the_alert_rules() -> None:
