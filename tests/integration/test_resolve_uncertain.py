@@ -4,13 +4,18 @@ without sending, `not_sent` sends it now, once, however many operators click at 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 import pytest_asyncio
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
@@ -27,6 +32,7 @@ from tests.unit.test_approval_api import OPS_TOKEN, FakePublisher, _deps, _reque
 
 pytestmark = pytest.mark.integration
 AUTH = {"Authorization": f"Bearer {OPS_TOKEN}"}
+FUZZ_EXAMPLES = int(os.environ.get("SEAMLINE_FUZZ_EXAMPLES", "150"))
 
 
 class Mailer:
@@ -174,3 +180,31 @@ async def test_the_operator_token_and_a_well_formed_body_are_required(world: Wor
     bad = await world.api.post(path, json={"outcome": "maybe", "operator": "x"}, headers=AUTH)
     assert bad.status_code == 400 and bad.json()["field"] == "outcome"
     assert world.mailer.sent == []
+
+
+_text = st.text(max_size=30)
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.one_of(
+        st.binary(max_size=200),
+        st.fixed_dictionaries(
+            {"outcome": st.sampled_from(["sent", "not_sent", "maybe"]), "operator": _text},
+            optional={"reason": _text, "extra": _text},
+        ).map(lambda d: json.dumps(d).encode()),
+    ),
+    request_id=st.sampled_from(["req-1", "nope", "../x"]) | _text.filter(bool),
+    action=st.sampled_from(["send_followup_email", "post_crm_note", "review_contract", "x"]),
+    auth=st.sampled_from([OPS_TOKEN, "wrong", ""]),
+)
+async def test_fuzzed_resolutions_never_cause_a_server_error(
+    world: World, body: bytes, request_id: str, action: str, auth: str
+) -> None:
+    answer = await world.api.post(
+        f"/approvals/{quote(request_id, safe='')}/actions/{action}/resolve",
+        content=body,
+        headers={"Authorization": f"Bearer {auth}"},
+    )
+    assert answer.status_code in (200, 400, 401, 404, 409), answer.text
+    assert world.mailer.sent == [], "nothing was uncertain, so nothing may be sent"

@@ -3,10 +3,13 @@ required, a bad payload is a clear 400 and a Slack outage a 503 that Alertmanage
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
@@ -17,6 +20,7 @@ from shared.errors import UpstreamUnavailable
 
 TOKEN = "alertmanager-token-for-tests"
 ALERTS_URL = "http://slack.test/services/T0/B0ALERTS/alerts"
+FUZZ_EXAMPLES = int(os.environ.get("SEAMLINE_FUZZ_EXAMPLES", "150"))
 
 
 class Chat:
@@ -131,3 +135,39 @@ async def test_a_malformed_notification_is_a_clear_400(body: Any, field: str) ->
 async def test_slack_down_answers_503_so_alertmanager_retries() -> None:
     answer = await _post(Chat(down=True), _notification(_alert()))
     assert answer.status_code == 503
+
+
+_json = st.recursive(
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20)
+    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=10), inner, max_size=4)),
+    max_leaves=12,
+)
+_alerts = st.lists(
+    st.fixed_dictionaries(
+        {"status": st.sampled_from(["firing", "resolved", "x"]), "labels": _json, "startsAt": _json},
+        optional={"annotations": _json},
+    ),
+    max_size=3,
+)
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
+@given(
+    body=st.one_of(
+        st.binary(max_size=200),
+        _json,
+        st.fixed_dictionaries(
+            {
+                "version": st.sampled_from(["4", "3"]),
+                "status": st.sampled_from(["firing", "resolved"]),
+                "alerts": _alerts,
+            },
+            optional={"receiver": _json, "groupLabels": _json},
+        ),
+    )
+)
+async def test_fuzzed_notifications_never_cause_a_server_error(body: Any) -> None:
+    answer = await _post(Chat(), body)
+    assert answer.status_code in (200, 400), answer.text
