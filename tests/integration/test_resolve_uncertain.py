@@ -28,7 +28,7 @@ from shared.errors import UpstreamUnavailable
 from shared.idempotency import RedisIdempotencyStore
 from shared.kernel import Kernel
 from shared.settings import KernelSettings
-from tests.unit.test_approval_api import OPS_TOKEN, FakePublisher, _deps, _request
+from tests.unit.test_approval_api import OPS_TOKEN, FakePublisher, approval_deps, approval_request
 
 pytestmark = pytest.mark.integration
 AUTH = {"Authorization": f"Bearer {OPS_TOKEN}"}
@@ -83,12 +83,12 @@ async def _journal(_: ActionExecuted) -> None:
 
 @pytest_asyncio.fixture
 async def world(redis: Redis, unique: str) -> AsyncIterator[World]:
-    deps, store, publisher = _deps()
+    deps, store, publisher = approval_deps()
     mailer = Mailer()
     deps.done = RedisIdempotencyStore(redis, f"actions-{unique}")
     deps.executor = ActionExecutor(mailer, Crm(), deps.done)
     deps.kernel = Kernel("approval", KernelSettings(), None, publisher, AuditWriter(publisher, "approval"))  # type: ignore[arg-type]
-    requested = _request()
+    requested = approval_request()
     await store.add(requested)
     decided = ApprovalDecided(
         request_id=requested.payload.request_id,

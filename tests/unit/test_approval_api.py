@@ -74,7 +74,7 @@ def _settings() -> ApprovalSettings:
     )
 
 
-def _deps() -> tuple[ApprovalDeps, FakeApprovalStore, FakePublisher]:
+def approval_deps() -> tuple[ApprovalDeps, FakeApprovalStore, FakePublisher]:
     store, publisher = FakeApprovalStore(), FakePublisher()
     kernel = Kernel("approval", KernelSettings(), broker=None, publisher=publisher, audit=None)  # type: ignore[arg-type]
     settings = _settings()
@@ -90,7 +90,7 @@ def _deps() -> tuple[ApprovalDeps, FakeApprovalStore, FakePublisher]:
     return deps, store, publisher
 
 
-def _request(
+def approval_request(
     request_id: str = "req-1",
     action: ActionKind = ActionKind.SEND_FOLLOWUP_EMAIL,
     requested_by: str = "seamline:invoice_followup",
@@ -117,14 +117,14 @@ def _request(
 
 @pytest_asyncio.fixture
 async def api() -> AsyncIterator[tuple[httpx.AsyncClient, ApprovalDeps, FakeApprovalStore, FakePublisher]]:
-    deps, store, publisher = _deps()
+    deps, store, publisher = approval_deps()
     app = Starlette(routes=build_routes(deps))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://approval.test") as client:
         yield client, deps, store, publisher
 
 
 async def _link(deps: ApprovalDeps, store: FakeApprovalStore, approver: str = APPROVER, **kw: Any) -> str:
-    requested = _request(**kw)
+    requested = approval_request(**kw)
     await store.add(requested)
     return deps.links.link(requested.payload.request_id, approver)
 
@@ -175,8 +175,8 @@ async def test_who_may_not_decide_is_refused(api: Any, case: str, kwargs: dict[s
 
 async def test_forged_and_foreign_tokens_are_refused(api: Any) -> None:
     client, deps, store, publisher = api
-    await store.add(_request("req-1"))
-    await store.add(_request("req-2"))
+    await store.add(approval_request("req-1"))
+    await store.add(approval_request("req-2"))
     other = deps.links.link("req-2", APPROVER).split("token=")[1]
     forged = LinkSigner("not-our-secret", "http://x").link("req-1", APPROVER).split("token=")[1]
     for token in (other, forged, "garbage"):
@@ -227,8 +227,8 @@ _path_id = st.text(
 async def test_fuzzed_requests_never_cause_a_server_error(
     request_id: str, token: str, decision: str, extra: dict[str, str], method: str, auth: str | None, route: str
 ) -> None:
-    deps, store, _ = _deps()
-    await store.add(_request("req-1"))
+    deps, store, _ = approval_deps()
+    await store.add(approval_request("req-1"))
     app = Starlette(routes=build_routes(deps))
     headers = {"Authorization": f"Bearer {auth}"} if auth else {}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://approval.test") as client:

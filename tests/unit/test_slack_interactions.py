@@ -24,7 +24,7 @@ from infra.sandboxes.slack import SlackState, build_slack_app, sign_slack_v0
 from services.approval.adapters.slack_responder import SlackResponder
 from services.approval.slack_web import SLACK_INTERACTIONS_PATH, build_slack_routes
 from services.notifier.domain import approval_message
-from tests.unit.test_approval_api import FakeApprovalStore, FakePublisher, _deps, _request
+from tests.unit.test_approval_api import FakeApprovalStore, FakePublisher, approval_deps, approval_request
 
 SECRET = "slack-signing-secret-for-tests"
 TARGET = f"http://approval.test{SLACK_INTERACTIONS_PATH}"
@@ -42,7 +42,7 @@ class World:
 
     async def post_request(self, **kw: Any) -> str:
         """An approval request in the store and its message in the channel, as the notifier posts it."""
-        requested = _request(**kw)
+        requested = approval_request(**kw)
         await self.store.add(requested)
         link = ApprovalLink(approver="maria.lopez@demo-co.example", url="http://approval.test/approvals/x?token=t")
         message = approval_message(requested.payload.model_copy(update={"links": (link,)}), "t")
@@ -62,7 +62,7 @@ class World:
 
 @pytest_asyncio.fixture
 async def world() -> AsyncIterator[World]:
-    deps, store, publisher = _deps()
+    deps, store, publisher = approval_deps()
     state = SlackState(signing_secret=SECRET)
     slack_app = build_slack_app(state)
     responder_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=slack_app), base_url="http://slack.test")
