@@ -53,6 +53,33 @@ class ActionExecutor:
             status = ActionStatus.EXECUTED
         return self._result(request_id, entity_id, planned, status, detail)
 
+    async def is_uncertain(self, planned: PlannedAction) -> bool:
+        """An attempt was cut off and nothing says whether it went out."""
+        return (
+            await self._done.result(planned.key) is None
+            and await self._done.result(f"{planned.key}:attempt") is not None
+        )
+
+    async def confirm_sent(
+        self, request_id: str, entity_id: str, planned: PlannedAction, detail: str
+    ) -> ActionExecuted:
+        """An operator checked that a cut-off attempt did go out: record it done, send nothing."""
+        await self._record_done(planned.key, detail)
+        return self._result(request_id, entity_id, planned, ActionStatus.EXECUTED, detail)
+
+    async def send_unsent(
+        self, request_id: str, entity_id: str, planned: PlannedAction, journal: Journal, operator: str
+    ) -> ActionExecuted:
+        """An operator checked that a cut-off attempt did not go out: run it now, once."""
+        attempt = f"{planned.key}:attempt"
+        await self._done.forget(attempt)
+        try:
+            return await self.run(request_id, entity_id, planned, journal)
+        except Exception:
+            # The send failed where we could see it: still not sent, and still the operator's to resolve.
+            await self._done.record(attempt, f"resolution by {operator} failed; not sent")
+            raise
+
     @staticmethod
     def _result(
         request_id: str, entity_id: str, planned: PlannedAction, status: ActionStatus, detail: str

@@ -7,7 +7,6 @@ sending, `not_sent` lets the executor run it now, once. Either way the result is
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -15,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from contracts.approval import ActionExecuted, ActionStatus, ApprovalRequested, Decision
+from contracts.approval import ActionExecuted, ApprovalRequested, Decision
 from contracts.envelope import Envelope
 from contracts.topics import topic
 from services.approval.bootstrap import ApprovalDeps
@@ -90,10 +89,8 @@ async def _uncertain(
     planned = next((p for p in plan_actions(requested.payload) if p.action.value == action), None)
     if planned is None:
         return JSONResponse({"error": f"the request plans no {action}"}, status_code=404)
-    if await deps.done.result(planned.key) is not None:
-        return JSONResponse({"error": "the action is done: nothing to resolve"}, status_code=409)
-    if await deps.done.result(f"{planned.key}:attempt") is None:
-        return JSONResponse({"error": "the action is not uncertain: no cut-off attempt"}, status_code=409)
+    if not await deps.executor.is_uncertain(planned):
+        return JSONResponse({"error": "the action is not uncertain: done, or no cut-off attempt"}, status_code=409)
     return requested, planned
 
 
@@ -103,27 +100,11 @@ async def _apply(
     request = requested.payload
     if resolution.outcome == "sent":
         detail = f"confirmed sent by {resolution.operator}" + (f": {resolution.reason}" if resolution.reason else "")
-        await deps.done.record(planned.key, detail)
-        return ActionExecuted(
-            request_id=request.request_id,
-            action=planned.action,
-            entity_id=request.entity_id,
-            status=ActionStatus.EXECUTED,
-            idempotency_key=planned.key,
-            detail=detail,
-            executed_at=datetime.now(UTC),
-        )
-    attempt = f"{planned.key}:attempt"
-    await deps.done.forget(attempt)
+        return await deps.executor.confirm_sent(request.request_id, request.entity_id, planned, detail)
 
     async def journal(started: ActionExecuted) -> None:
         await deps.kernel.publisher.publish(
             topic(requested.pipeline, "actions"), requested.follow(started), key=started.entity_id
         )
 
-    try:
-        return await deps.executor.run(request.request_id, request.entity_id, planned, journal)
-    except Exception:
-        # The send failed where the executor could see it: still not sent, and still the operator's to resolve.
-        await deps.done.record(attempt, f"resolution by {resolution.operator} failed; not sent")
-        raise
+    return await deps.executor.send_unsent(request.request_id, request.entity_id, planned, journal, resolution.operator)

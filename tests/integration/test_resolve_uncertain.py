@@ -125,7 +125,7 @@ async def test_not_sent_sends_it_now_once_even_when_two_operators_resolve_togeth
     assert world.mailer.sent == [world.email.key], "one email"
     assert [a.status for a in world.actions()] == [ActionStatus.STARTED, ActionStatus.EXECUTED]
     again = await world.resolve("not_sent")
-    assert again.status_code == 409 and "done" in again.json()["error"]
+    assert again.status_code == 409 and "not uncertain" in again.json()["error"]
     redelivered = await world.executor.run(world.request_id, "131", world.email, _journal)
     assert redelivered.status is ActionStatus.ALREADY_DONE
     assert world.mailer.sent == [world.email.key]
