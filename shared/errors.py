@@ -56,3 +56,7 @@ class DraftRefused(PermanentError):
 
 class UpstreamRejected(PermanentError):
     """An outside system refused the request for a reason a retry will not fix."""
+
+
+class OutcomeUnknown(PermanentError):
+    """A side effect's request was delivered (an email's DATA sent) but its answer never came back."""

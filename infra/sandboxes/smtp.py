@@ -26,6 +26,9 @@ class SmtpSinkState:
     user: str = DEFAULT_SMTP_USER
     password: str = DEFAULT_SMTP_PASSWORD
     messages: list[dict[str, Any]] = field(default_factory=list)
+    # A slow server: after taking a message it waits this long before answering 250 (the mail is already
+    # delivered, the client does not know yet). POST /_sandbox/fault {"ack_delay_s": 30} sets it.
+    ack_delay_s: float = 0.0
 
 
 def _bodies(message: EmailMessage) -> tuple[str | None, str | None]:
@@ -62,6 +65,8 @@ class _Handler:
                 "received_at": datetime.now(UTC).isoformat(),
             }
         )
+        if self.state.ack_delay_s:
+            await asyncio.sleep(self.state.ack_delay_s)
         return "250 Message accepted for delivery"
 
 
@@ -106,4 +111,17 @@ def build_smtp_listing_app(state: SmtpSinkState) -> Starlette:
             found = [m for m in found if recipient.lower() in (r.lower() for r in m["rcpt_tos"])]
         return JSONResponse(found)
 
-    return Starlette(routes=[Route("/messages", messages, methods=["GET", "DELETE"])])
+    async def fault(request: Request) -> Response:
+        try:
+            delay = float((await request.json()).get("ack_delay_s", 0))
+        except (ValueError, TypeError, AttributeError):
+            return JSONResponse({"error": "expected {\"ack_delay_s\": seconds}"}, status_code=400)
+        state.ack_delay_s = max(0.0, min(delay, 600.0))
+        return JSONResponse({"ack_delay_s": state.ack_delay_s})
+
+    return Starlette(
+        routes=[
+            Route("/messages", messages, methods=["GET", "DELETE"]),
+            Route("/_sandbox/fault", fault, methods=["POST"]),
+        ]
+    )

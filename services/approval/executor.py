@@ -12,6 +12,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from contracts.approval import ActionExecuted, ActionKind, ActionStatus
 from services.approval.domain import PlannedAction
 from services.approval.ports import CrmNotes, Mailer
+from shared.errors import OutcomeUnknown
 from shared.idempotency import RedisIdempotencyStore
 
 Journal = Callable[[ActionExecuted], Awaitable[None]]
@@ -44,6 +45,9 @@ class ActionExecutor:
             await self._done.record(attempt, started_at.isoformat())
             try:
                 detail = await self._perform(planned)
+            except OutcomeUnknown as exc:
+                # Delivered, but no answer: it may have gone out. Keep the mark; a person checks.
+                return self._result(request_id, entity_id, planned, ActionStatus.UNCERTAIN, exc.message)
             except Exception:
                 # The failure was seen, so the side effect did not complete: let the retry try again.
                 # (A cancellation is not caught: it may strike after the send, so it stays UNCERTAIN.)

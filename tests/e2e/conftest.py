@@ -90,6 +90,7 @@ def sandbox(stack: Stack) -> Iterator[httpx.Client]:
         client.post(f"{urls['qbo']}/_sandbox/faults", json={"mode": "none"})
         client.post(f"{urls['anthropic']}/_sandbox/mode", json={"mode": "normal"})
         client.delete(f"{urls['smtp_http']}/messages")
+        client.post(f"{urls['smtp_http']}/_sandbox/fault", json={"ack_delay_s": 0})
         client.delete(f"{urls['slack']}/_sandbox/messages")
         client.delete(f"{urls['crm']}/_sandbox/notes")
         yield client

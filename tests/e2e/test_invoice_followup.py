@@ -6,6 +6,8 @@ import asyncio
 import dataclasses
 import json
 import signal
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -124,6 +126,50 @@ def test_approving_in_slack_sends_exactly_one_email_and_updates_the_message(
     told = [r["payload"] for r in sandbox.get(f"{slack_url}/_sandbox/responses").json()]
     assert [t.get("replace_original") for t in told] == [False, True, False]
     assert told[1]["text"].startswith("Approved by maria.lopez@demo-co.example")
+
+
+def test_an_email_whose_answer_is_lost_stays_uncertain_until_an_operator_resolves_it(
+    stack: Stack, sandbox: httpx.Client
+) -> None:
+    add_customer(sandbox, stack, "c990", "Harbor Lights")
+    add_invoice(sandbox, stack, "9901", "c990", "3100.00", days_overdue=35)
+    correlation_id = run(trigger(stack.config, "e2e"))
+    request = pending_request(stack, correlation_id).pending[0]
+    smtp = stack.config.sandbox_urls["smtp_http"]
+    sandbox.post(f"{smtp}/_sandbox/fault", json={"ack_delay_s": 20})  # longer than approval's 15 s SMTP timeout
+    assert decide(sandbox, request.links[0].url, "approve").status_code == 200
+
+    alert = eventually(
+        lambda: [m for m in slack(stack, sandbox) if f"request {request.request_id}" in json.dumps(m["payload"])],
+        timeout_s=60,
+        what="the operator alert for the uncertain email",
+    )
+    assert "no answer after DATA" in json.dumps(alert[0]["payload"])
+    assert "seamline actions resolve" in json.dumps(alert[0]["payload"])
+    report = report_for(stack, correlation_id)
+    assert report.actions["send_followup_email:uncertain"] == 1
+    assert len(mails(stack, sandbox)) == 1, "the server took it: the mail log shows it went out"
+    sandbox.post(f"{smtp}/_sandbox/fault", json={"ack_delay_s": 0})
+
+    def resolve(*flags: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "services.cli", "actions", "resolve", request.request_id]
+        env = {**stack.config.env_for("cli"), "SEAMLINE_APPROVAL_API_TOKEN": "demo-ops-token"}
+        api = f"http://127.0.0.1:{stack.config.service_ports['approval']}"
+        return subprocess.run(
+            [*command, "send_followup_email", *flags, "--operator", "ops@demo-co.example", "--api", api],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    resolved = resolve("--sent", "--reason", "found in the mail server log")
+    assert resolved.returncode == 0, resolved.stderr
+    assert "send_followup_email for" in resolved.stdout and "executed" in resolved.stdout
+    eventually(
+        lambda: report_for(stack, correlation_id).actions["send_followup_email:executed"] == 1,
+        what="the resolution in the actions journal",
+    )
+    again = resolve("--not-sent")
+    assert again.returncode != 0 and "not uncertain" in again.stderr
+    assert len(mails(stack, sandbox)) == 1, "resolving never sends a second email"
 
 
 def test_malformed_record_is_dead_lettered_naming_the_field_while_the_batch_goes_on(

@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 from contracts.approval import ActionExecuted, ActionKind, ActionStatus
 from services.approval.domain import PlannedAction
 from services.approval.executor import ActionExecutor
-from shared.errors import UpstreamUnavailable
+from shared.errors import OutcomeUnknown, UpstreamUnavailable
 from shared.idempotency import RedisIdempotencyStore
 
 pytestmark = pytest.mark.integration
@@ -67,3 +67,20 @@ async def test_an_attempt_cut_off_by_a_crash_is_not_repeated_but_reported_uncert
     assert result.status is ActionStatus.UNCERTAIN
     assert "2026-11-21T10:00:00" in result.detail
     assert mailer.sent == []
+
+
+class LostAnswerMailer(FakeMailer):
+    async def send(self, to: str, subject: str, body: str, idempotency_key: str) -> str:
+        self.sent.append(idempotency_key)  # it reached the server ...
+        raise OutcomeUnknown("SMTP: no answer after DATA (SMTPTimeoutError)")  # ... which never said so
+
+
+async def test_a_send_whose_answer_is_lost_is_uncertain_and_never_repeated(redis: Redis, unique: str) -> None:
+    mailer = LostAnswerMailer()
+    executor = ActionExecutor(mailer, FakeCrm(), RedisIdempotencyStore(redis, unique))
+    first = await executor.run("r1", "131", _email("k3"), _journal)
+    again = await executor.run("r1", "131", _email("k3"), _journal)
+    assert (first.status, again.status) == (ActionStatus.UNCERTAIN, ActionStatus.UNCERTAIN)
+    assert "no answer after DATA" in first.detail
+    assert mailer.sent == ["k3"], "not resent on redelivery"
+    assert await executor.is_uncertain(_email("k3"))
