@@ -198,6 +198,21 @@ def _reply(state: AnthropicState, body: dict[str, Any], mode: Mode) -> JSONRespo
     else:
         text = f"Subject: {draft['subject']}\n\n{draft['body']}"
         content, stop_reason, output_chars = [{"type": "text", "text": text}], "end_turn", len(text)
+    return _message(state, body, content, stop_reason, output_chars)
+
+
+def _terms_reply(state: AnthropicState, body: dict[str, Any], mode: Mode) -> JSONResponse:
+    try:
+        content, output_chars = terms_reply(body, misquote=mode == "wrong_amount")
+    except TermsRequestError as exc:
+        raise InvalidRequestError(str(exc)) from exc
+    return _message(state, body, content, "tool_use", output_chars)
+
+
+def _message(
+    state: AnthropicState, body: dict[str, Any], content: list[dict[str, Any]], stop_reason: str, output_chars: int
+) -> JSONResponse:
+    """A Messages API response, with its usage block and a request-id header as the API sends them."""
     return JSONResponse(
         {
             "id": f"msg_sbx_{uuid.uuid4().hex[:24]}",
@@ -206,26 +221,6 @@ def _reply(state: AnthropicState, body: dict[str, Any], mode: Mode) -> JSONRespo
             "model": body["model"],
             "content": content,
             "stop_reason": stop_reason,
-            "stop_sequence": None,
-            "usage": _usage(state, body, output_chars),
-        },
-        headers={"request-id": f"req_sbx_{uuid.uuid4().hex[:24]}"},
-    )
-
-
-def _terms_reply(state: AnthropicState, body: dict[str, Any], mode: Mode) -> JSONResponse:
-    try:
-        content, output_chars = terms_reply(body, misquote=mode == "wrong_amount")
-    except TermsRequestError as exc:
-        raise InvalidRequestError(str(exc)) from exc
-    return JSONResponse(
-        {
-            "id": f"msg_sbx_{uuid.uuid4().hex[:24]}",
-            "type": "message",
-            "role": "assistant",
-            "model": body["model"],
-            "content": content,
-            "stop_reason": "tool_use",
             "stop_sequence": None,
             "usage": _usage(state, body, output_chars),
         },

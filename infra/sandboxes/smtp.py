@@ -115,7 +115,7 @@ def build_smtp_listing_app(state: SmtpSinkState) -> Starlette:
         try:
             delay = float((await request.json()).get("ack_delay_s", 0))
         except (ValueError, TypeError, AttributeError):
-            return JSONResponse({"error": "expected {\"ack_delay_s\": seconds}"}, status_code=400)
+            return JSONResponse({"error": 'expected {"ack_delay_s": seconds}'}, status_code=400)
         state.ack_delay_s = max(0.0, min(delay, 600.0))
         return JSONResponse({"ack_delay_s": state.ack_delay_s})
 

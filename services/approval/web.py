@@ -37,9 +37,6 @@ def operator_authorised(deps: ApprovalDeps, request: Request) -> bool:
 
 
 def build_routes(deps: ApprovalDeps) -> list[Route]:
-    def authorised(request: Request) -> bool:
-        return operator_authorised(deps, request)
-
     def summary(decided: ApprovalDecided | None, requested: Any) -> dict[str, Any]:
         request = requested.payload
         return {
@@ -61,13 +58,13 @@ def build_routes(deps: ApprovalDeps) -> list[Route]:
         }
 
     async def list_approvals(request: Request) -> Response:
-        if not authorised(request):
+        if not operator_authorised(deps, request):
             return JSONResponse({"error": "unauthorised"}, status_code=401)
         pending = await deps.store.pending()
         return JSONResponse({"pending": [summary(None, p) for p in pending]})
 
     async def show_approval(request: Request) -> Response:
-        if not authorised(request):
+        if not operator_authorised(deps, request):
             return JSONResponse({"error": "unauthorised"}, status_code=401)
         request_id = request.path_params["request_id"]
         requested = await deps.store.get(request_id)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
+from pydantic import SecretStr
 
 from services.connectors.adapters.document_store import HttpDocumentStore
 from services.connectors.adapters.hubspot_deals import HubSpotDeals
@@ -45,19 +46,15 @@ def contract_review_adapters(
     """Read-only CRM and document-store clients, when their tokens are configured."""
     crm = documents = None
     if settings.crm_token is not None:
-        crm = HubSpotDeals(
-            httpx.AsyncClient(
-                base_url=settings.crm_base_url,
-                headers={"Authorization": f"Bearer {settings.crm_token.get_secret_value()}"},
-                timeout=settings.http_timeout_s,
-            )
-        )
+        crm = HubSpotDeals(_bearer_client(settings.crm_base_url, settings.crm_token, settings.http_timeout_s))
     if settings.documents_token is not None:
         documents = HttpDocumentStore(
-            httpx.AsyncClient(
-                base_url=settings.documents_base_url,
-                headers={"Authorization": f"Bearer {settings.documents_token.get_secret_value()}"},
-                timeout=settings.http_timeout_s,
-            )
+            _bearer_client(settings.documents_base_url, settings.documents_token, settings.http_timeout_s)
         )
     return crm, documents, RedisWebhookDedupe(kernel.redis())
+
+
+def _bearer_client(base_url: str, token: SecretStr, timeout_s: float) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=base_url, headers={"Authorization": f"Bearer {token.get_secret_value()}"}, timeout=timeout_s
+    )

@@ -30,6 +30,23 @@ class Draft:
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
 
+    @property
+    def usage(self) -> TokenUsage:
+        return TokenUsage(
+            self.model, self.input_tokens, self.output_tokens, self.cache_read_tokens, self.cache_write_tokens
+        )
+
+
+@dataclass(frozen=True)
+class TokenUsage:
+    """What one or more LLM calls used, from the API's usage fields: what cost is computed from."""
+
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
 
 def prompt_facts(due: FollowUpDue, sender_name: str) -> dict[str, str | int | None]:
     """Only the fields a follow-up needs: no email address, no customer id, no payment rows."""
@@ -134,14 +151,14 @@ PRICES: dict[str, Price] = {
 }
 
 
-def cost_usd(draft: Draft) -> Decimal:
-    price = PRICES.get(draft.model) or next(
-        (p for name, p in PRICES.items() if draft.model.startswith(name)), PRICES["claude-sonnet-4-6"]
+def cost_usd(usage: TokenUsage) -> Decimal:
+    price = PRICES.get(usage.model) or next(
+        (p for name, p in PRICES.items() if usage.model.startswith(name)), PRICES["claude-sonnet-4-6"]
     )
     total = (
-        draft.input_tokens * price.input
-        + draft.output_tokens * price.output
-        + draft.cache_write_tokens * price.cache_write
-        + draft.cache_read_tokens * price.cache_read
+        usage.input_tokens * price.input
+        + usage.output_tokens * price.output
+        + usage.cache_write_tokens * price.cache_write
+        + usage.cache_read_tokens * price.cache_read
     ) / MILLION
     return total.quantize(Decimal("0.000001"))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from decimal import Decimal
 
 from faststream.kafka import KafkaRouter
 
@@ -10,7 +11,7 @@ from contracts.invoice_followup import FollowUpDrafted, FollowUpDue
 from contracts.topics import ContractReview, InvoiceFollowup
 from services.reasoning.bootstrap import ReasoningDeps
 from services.reasoning.contract_domain import verify_and_merge
-from services.reasoning.domain import Draft, check_grounding, cost_usd, prompt_facts
+from services.reasoning.domain import TokenUsage, check_grounding, cost_usd, prompt_facts
 from shared.errors import DraftRefused
 from shared.metrics import LLM_COST, LLM_TOKENS, RUN_COST
 
@@ -26,17 +27,9 @@ def build_router(deps: ReasoningDeps, pipelines: Collection[Pipeline]) -> KafkaR
             prompt = deps.followup_prompt
             await deps.budget.wait_for_budget(pipeline)
             draft = await deps.drafter.draft_followup(prompt, prompt_facts(msg.payload, deps.sender_name))
-            cost = cost_usd(draft)
+            cost = cost_usd(draft.usage)
             await deps.budget.record(pipeline, cost)
-            for kind, count in (
-                ("input", draft.input_tokens),
-                ("output", draft.output_tokens),
-                ("cache_read", draft.cache_read_tokens),
-                ("cache_write", draft.cache_write_tokens),
-            ):
-                LLM_TOKENS.labels(pipeline.value, draft.model, kind).inc(count)
-            LLM_COST.labels(pipeline.value, draft.model).inc(float(cost))
-            RUN_COST.labels(pipeline.value).observe(float(cost))
+            _count_llm_use(pipeline, draft.usage, cost)
             audit = {
                 "prompt_id": prompt.prompt_id,
                 "prompt_version": prompt.version,
@@ -77,11 +70,10 @@ def build_router(deps: ReasoningDeps, pipelines: Collection[Pipeline]) -> KafkaR
             terms, rejected = verify_and_merge(chunked.chunks, (a.values for a in answers))
             tokens_in, tokens_out = sum(a.input_tokens for a in answers), sum(a.output_tokens for a in answers)
             model = answers[0].model if answers else extractor.model
-            cost = cost_usd(Draft(subject="", body="", model=model, input_tokens=tokens_in, output_tokens=tokens_out))
+            usage = TokenUsage(model, tokens_in, tokens_out)
+            cost = cost_usd(usage)
             await deps.budget.record(review, cost)
-            LLM_TOKENS.labels(review.value, model, "input").inc(tokens_in)
-            LLM_TOKENS.labels(review.value, model, "output").inc(tokens_out)
-            LLM_COST.labels(review.value, model).inc(float(cost))
+            _count_llm_use(review, usage, cost)
             extracted = ContractTermsExtracted(
                 meta=chunked.meta,
                 terms=terms,
@@ -108,3 +100,16 @@ def build_router(deps: ReasoningDeps, pipelines: Collection[Pipeline]) -> KafkaR
             )
 
     return router
+
+
+def _count_llm_use(pipeline: Pipeline, usage: TokenUsage, cost: Decimal) -> None:
+    """Tokens by kind, money, and the run's cost, as the dashboards and budget alerts read them."""
+    for kind, count in (
+        ("input", usage.input_tokens),
+        ("output", usage.output_tokens),
+        ("cache_read", usage.cache_read_tokens),
+        ("cache_write", usage.cache_write_tokens),
+    ):
+        LLM_TOKENS.labels(pipeline.value, usage.model, kind).inc(count)
+    LLM_COST.labels(pipeline.value, usage.model).inc(float(cost))
+    RUN_COST.labels(pipeline.value).observe(float(cost))

@@ -224,6 +224,6 @@ def _draft(model: str, inp: int = 0, out: int = 0, read: int = 0, write: int = 0
     ],
 )
 def test_cost_usd(draft: Draft, usd: str) -> None:
-    cost = cost_usd(draft)
+    cost = cost_usd(draft.usage)
     assert cost == Decimal(usd)
     assert str(cost) == usd
