@@ -1,26 +1,43 @@
-"""Change requests, decisions and executed actions: the messages of the trust seam, shared by pipelines."""
+"""Change requests, decisions and executed actions: the messages of the trust seam, shared by pipelines.
+
+A request carries its pipeline's own payload (a subclass of ApprovalPayload, named by its `pipeline` field and
+resolved through the registry): the union of every registered pipeline's payload, discriminated by pipeline.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Final
+from typing import Annotated, Any, Final
 
-from contracts.contract_review import ContractReviewSummary
-from contracts.envelope import Contract
-from contracts.invoice_followup import FollowUpDrafted
+from pydantic import AfterValidator, SerializeAsAny, field_validator, model_validator
+
+from contracts.envelope import Contract, Pipeline
 
 
-class ActionKind(StrEnum):
-    SEND_FOLLOWUP_EMAIL = "send_followup_email"
-    POST_CRM_NOTE = "post_crm_note"
+class GuardedAction(StrEnum):
+    """Actions no pipeline may automate, whatever a policy or a person says."""
+
     CHANGE_BANK_DETAILS = "change_bank_details"
     FILE_TAX_RETURN = "file_tax_return"
     SUBMIT_PAYROLL = "submit_payroll"
     CHANGE_POLICY = "change_policy"
     CHANGE_RULES = "change_rules"
-    REVIEW_CONTRACT = "review_contract"
+
+
+def known_action(kind: str) -> str:
+    """An action kind some registered pipeline declares, or a guarded one; else a ValueError listing them."""
+    from contracts.registry import action_kinds
+
+    known = action_kinds() | set(GuardedAction)
+    if kind not in known:
+        raise ValueError(f"unknown action kind {kind!r}; known: {', '.join(sorted(known))}")
+    return kind
+
+
+ActionKind = Annotated[str, AfterValidator(known_action)]
+"""A pipeline's action kinds are declared in its spec (each pipeline's contracts module)."""
 
 
 class Route(StrEnum):
@@ -37,6 +54,12 @@ class ApprovalLink(Contract):
     url: str
 
 
+class ApprovalPayload(Contract):
+    """What one pipeline's approver needs to decide; each pipeline subclasses it with `pipeline` fixed."""
+
+    pipeline: Pipeline
+
+
 class ApprovalRequested(Contract):
     request_id: str
     action: ActionKind
@@ -49,10 +72,36 @@ class ApprovalRequested(Contract):
     policy_version: str
     policy_hash: str
     summary: str
-    draft: FollowUpDrafted | None = None
+    payload: SerializeAsAny[ApprovalPayload]
     expires_at: datetime
     links: tuple[ApprovalLink, ...] = ()
-    review: ContractReviewSummary | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upcast_v1(cls, data: Any) -> Any:
+        """v1 carried each pipeline's payload in a field of its own (`draft`, `review`): move it under `payload`."""
+        if isinstance(data, dict) and "payload" not in data:
+            from contracts.registry import PIPELINES
+
+            legacy = {s.approval_legacy_field: s.name for s in PIPELINES if s.approval_legacy_field}
+            carried = [(name, data[name]) for name in legacy if data.get(name) is not None]
+            if carried:
+                name, value = carried[0]
+                data = {k: v for k, v in data.items() if k not in legacy}
+                data["payload"] = {"pipeline": legacy[name], name: value}
+        return data
+
+    @field_validator("payload", mode="before")
+    @classmethod
+    def _pipeline_payload(cls, value: Any) -> Any:
+        """The registered pipeline's own payload type, chosen by the `pipeline` field."""
+        from contracts.registry import spec
+
+        if isinstance(value, ApprovalPayload):
+            return value
+        if not isinstance(value, dict) or "pipeline" not in value:
+            raise ValueError("payload must name its pipeline")
+        return spec(str(value["pipeline"])).approval_payload.model_validate(value)
 
 
 class Decision(StrEnum):

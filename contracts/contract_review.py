@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, Literal, TypeVar
 
 from pydantic import Field
 
+from contracts.approval import ApprovalPayload
 from contracts.envelope import Contract
+from contracts.pipeline import PipelineSpec, Topic
+
+NAME: Final = "contract_review"
 
 JsonObject = dict[str, Any]
 T = TypeVar("T")
@@ -172,3 +176,43 @@ class ContractReviewSummary(Contract):
     rejected_citations: int = 0
     model: str
     summary: str
+
+
+class ContractReviewAction(StrEnum):
+    REVIEW_CONTRACT = "review_contract"
+    POST_CRM_NOTE = "post_crm_note"
+
+
+class ContractReviewApproval(ApprovalPayload):
+    """The reviewer reads the structured review: departures with their quotes, key dates, extracted terms."""
+
+    pipeline: Literal["contract_review"] = NAME
+    review: ContractReviewSummary
+
+
+class ContractReview:
+    """trigger -> raw -> validated -> chunked -> extracted -> reviewed, then approval (see SPEC)."""
+
+    TRIGGER: Final = Topic(NAME, "trigger", DealClosedWon)
+    RAW: Final = Topic(NAME, "raw", RawContractFetched)
+    VALIDATED: Final = Topic(NAME, "validated", ContractDocumentValidated)
+    CHUNKED: Final = Topic(NAME, "chunked", ContractChunked)
+    EXTRACTED: Final = Topic(NAME, "extracted", ContractTermsExtracted)
+    REVIEWED: Final = Topic(NAME, "reviewed", ContractReviewSummary)
+
+
+SPEC: Final = PipelineSpec(
+    name=NAME,
+    stages=(
+        ContractReview.TRIGGER,
+        ContractReview.RAW,
+        ContractReview.VALIDATED,
+        ContractReview.CHUNKED,
+        ContractReview.EXTRACTED,
+        ContractReview.REVIEWED,
+    ),
+    approval_source=ContractReview.REVIEWED,
+    action_kinds=frozenset(ContractReviewAction),
+    approval_payload=ContractReviewApproval,
+    approval_legacy_field="review",
+)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class Contract(BaseModel):
@@ -16,11 +15,15 @@ class Contract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Pipeline(StrEnum):
-    INVOICE_FOLLOWUP = "invoice_followup"
-    CASH_PLANNING = "cash_planning"
-    CONTRACT_REVIEW = "contract_review"
-    AP_MATCHING = "ap_matching"
+def registered_pipeline(name: str) -> str:
+    """`name` if the registry knows the pipeline; otherwise a ValueError listing the known ones."""
+    from contracts.registry import spec  # the registry imports every pipeline's contracts, which import this
+
+    return spec(name).name
+
+
+Pipeline = Annotated[str, AfterValidator(registered_pipeline)]
+"""A pipeline's name, as the registry (contracts/registry.py) declares it."""
 
 
 P = TypeVar("P", bound=Contract)

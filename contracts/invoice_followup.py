@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final, Literal
 
 from pydantic import Field
 
+from contracts.approval import ApprovalPayload
 from contracts.envelope import Contract
+from contracts.pipeline import PipelineSpec, Topic
+
+NAME: Final = "invoice_followup"
 
 JsonObject = dict[str, Any]
 
@@ -135,3 +139,43 @@ class FollowUpDrafted(Contract):
 
 
 InvoiceValidated.model_rebuild()
+
+
+class FollowUpAction(StrEnum):
+    SEND_FOLLOWUP_EMAIL = "send_followup_email"
+    POST_CRM_NOTE = "post_crm_note"
+
+
+class FollowUpApproval(ApprovalPayload):
+    """The approver reads the drafted email and the facts it was written from."""
+
+    pipeline: Literal["invoice_followup"] = NAME
+    draft: FollowUpDrafted
+
+
+class InvoiceFollowup:
+    """trigger -> raw -> validated -> decided|skipped -> drafted, then approval (see SPEC)."""
+
+    TRIGGER: Final = Topic(NAME, "trigger", FollowUpScanRequested)
+    RAW: Final = Topic(NAME, "raw", RawInvoiceFetched)
+    VALIDATED: Final = Topic(NAME, "validated", InvoiceValidated)
+    DECIDED: Final = Topic(NAME, "decided", FollowUpDue)
+    SKIPPED: Final = Topic(NAME, "skipped", FollowUpSkipped)
+    DRAFTED: Final = Topic(NAME, "drafted", FollowUpDrafted)
+
+
+SPEC: Final = PipelineSpec(
+    name=NAME,
+    stages=(
+        InvoiceFollowup.TRIGGER,
+        InvoiceFollowup.RAW,
+        InvoiceFollowup.VALIDATED,
+        InvoiceFollowup.DECIDED,
+        InvoiceFollowup.SKIPPED,
+        InvoiceFollowup.DRAFTED,
+    ),
+    approval_source=InvoiceFollowup.DRAFTED,
+    action_kinds=frozenset(FollowUpAction),
+    approval_payload=FollowUpApproval,
+    approval_legacy_field="draft",
+)

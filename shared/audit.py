@@ -8,7 +8,7 @@ from typing import Any
 
 from contracts.audit import AuditRecord
 from contracts.envelope import Envelope
-from contracts.topics import audit_topic
+from contracts.registry import spec
 from shared.broker import EventPublisher
 
 
@@ -31,4 +31,4 @@ class AuditWriter:
             recorded_at=datetime.now(UTC),
             **fields,
         )
-        await self._publisher.publish(audit_topic(source.pipeline), source.follow(record), str(source.correlation_id))
+        await self._publisher.publish(spec(source.pipeline).audit, source.follow(record), str(source.correlation_id))

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from faststream.kafka import KafkaBroker
 
 from contracts import deadletter as dl
-from contracts.envelope import Envelope
+from contracts.envelope import Contract, Envelope
+from contracts.pipeline import Topic
 from contracts.topics import pipeline_of
 from shared.metrics import MESSAGES_PRODUCED
 from shared.settings import KernelSettings
+
+P = TypeVar("P", bound=Contract)
 
 
 def build_broker(settings: KernelSettings, service: str, middlewares: Sequence[Any] = ()) -> KafkaBroker:
@@ -33,7 +36,9 @@ class EventPublisher:
         self._broker = broker
         self._service = service
 
-    async def publish(self, topic: str, envelope: Envelope[Any], key: str) -> None:
+    async def publish(self, topic: Topic[P], envelope: Envelope[P], key: str) -> None:
+        """Refuses (WrongTopic) an envelope whose payload is not the type the topic is declared for."""
+        topic.check(envelope)
         await self._broker.publish(
             envelope.model_dump_json().encode(),
             topic,
@@ -44,8 +49,8 @@ class EventPublisher:
                 "content-type": "application/json",
             },
         )
-        MESSAGES_PRODUCED.labels(self._service, pipeline_of(topic).value, topic).inc()
+        MESSAGES_PRODUCED.labels(self._service, pipeline_of(topic), topic).inc()
 
     async def publish_raw(self, topic: str, body: bytes, key: bytes | None, headers: dict[str, str]) -> None:
         await self._broker.publish(body, topic, key=key, headers=headers)
-        MESSAGES_PRODUCED.labels(self._service, pipeline_of(topic).value, topic).inc()
+        MESSAGES_PRODUCED.labels(self._service, pipeline_of(topic), topic).inc()

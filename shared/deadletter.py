@@ -108,7 +108,7 @@ class DeadLetterMiddleware(BaseMiddleware):
     ) -> Any:
         records = _records(msg)
         record = records[0]
-        pipeline = pipeline_of(record.topic).value
+        pipeline = pipeline_of(record.topic)
         MESSAGES_CONSUMED.labels(self._service, pipeline, record.topic).inc(len(records))
         token = correlation_id_var.set(msg.headers.get(dl.MSG_CORRELATION_ID))
         started = time.perf_counter()
@@ -181,9 +181,9 @@ class DeadLetterMiddleware(BaseMiddleware):
             }
         )
         await self._publisher().publish_raw(dead_letter_topic(pipeline), record.value or b"", record.key, headers)
-        DEAD_LETTERS.labels(self._service, pipeline.value, type(error).__name__).inc()
-        EXCEPTIONS.labels(pipeline.value, "dead_letter").inc()
-        ITEMS_PROCESSED.labels(pipeline.value, "dead_lettered").inc()
+        DEAD_LETTERS.labels(self._service, pipeline, type(error).__name__).inc()
+        EXCEPTIONS.labels(pipeline, "dead_letter").inc()
+        ITEMS_PROCESSED.labels(pipeline, "dead_lettered").inc()
         log.warning(
             "dead-lettered",
             extra={"fields": {"error_type": type(error).__name__, "error": error.message, "topic": record.topic}},

@@ -29,7 +29,7 @@ class Kernel:
 
     def group_id(self, pipeline: Pipeline, role: str = "") -> str:
         """Consumer group = `<service>.<pipeline>[.<role>]`: one group per service and pipeline."""
-        return f"{self.service}.{pipeline.value}" + (f".{role}" if role else "")
+        return f"{self.service}.{pipeline}" + (f".{role}" if role else "")
 
     def subscriber_options(self, pipeline: Pipeline, role: str = "") -> dict[str, Any]:
         """Commit after the handler (and its publishes) finished; a failed dead-letter write redelivers."""

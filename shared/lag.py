@@ -34,7 +34,7 @@ async def measure_lag(bootstrap: str, service: str) -> dict[str, int]:
         await consumer.stop()
         await admin.close()
     for topic, lag in lag_by_topic.items():
-        CONSUMER_LAG.labels(service, pipeline_of(topic).value, topic).set(lag)
+        CONSUMER_LAG.labels(service, pipeline_of(topic), topic).set(lag)
     return lag_by_topic
 
 

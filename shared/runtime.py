@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ class ServiceRuntime:
     name: str
     broker: KafkaBroker
     http_port: int
-    routes: Sequence[BaseRoute] = ()
+    routes: list[BaseRoute] = field(default_factory=list)
     before_start: list[Hook] = field(default_factory=list)
     on_start: list[Hook] = field(default_factory=list)
     on_stop: list[Hook] = field(default_factory=list)

@@ -11,6 +11,4 @@ class RulesSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SEAMLINE_RULES_", extra="ignore")
 
     http_port: int = 8803
-    cadence_days: int = 7
-    stage_starts: str = "1:gentle,8:firm,31:final,61:escalate"
     tenants_dir: Path = REPO / "infra" / "tenants"

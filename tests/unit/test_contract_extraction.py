@@ -19,7 +19,7 @@ from services.reasoning.adapters.anthropic_extractor import AnthropicExtractor
 from services.reasoning.adapters.prompt_files import load_prompt
 from services.reasoning.contract_domain import terms_tool, verify_and_merge
 from services.reasoning.contract_patterns import extract_chunk
-from services.rules.contract_domain import chunk_contract
+from services.rules.pipelines.contract_review.domain import chunk_contract
 from services.validation.contract_domain import DocumentLimits, validate_contract
 from shared.errors import ContractInvalid
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.contract_review import Citation, Cited, ContractTerms, Severity
-from services.rules.contract_domain import (
+from services.rules.pipelines.contract_review.domain import (
     Baseline,
     TermFacts,
     add_months,

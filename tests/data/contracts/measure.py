@@ -14,7 +14,7 @@ import yaml
 
 from services.reasoning.contract_domain import FIELD_TYPES, verify_and_merge
 from services.reasoning.contract_patterns import extract_chunk
-from services.rules.contract_domain import chunk_contract
+from services.rules.pipelines.contract_review.domain import chunk_contract
 
 HERE = Path(__file__).resolve().parent
 MEASURED = [f for f in FIELD_TYPES if f != "liability_exclusions"]

@@ -38,6 +38,15 @@ class DunningPolicy:
             raise ValueError("stages must start at day 1 and increase strictly")
 
 
+def parse_stage_starts(text: str) -> tuple[tuple[int, DunningStage], ...]:
+    """`1:gentle,8:firm,...` as the settings write it: the first overdue day of each stage."""
+    stages = []
+    for item in text.split(","):
+        start, name = item.split(":")
+        stages.append((int(start), DunningStage(name.strip())))
+    return tuple(stages)
+
+
 def days_overdue(due_date: date, as_of: date) -> int:
     """Whole days past the due date; 0 on or before it."""
     return max(0, (as_of - due_date).days)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from services.rules.contract_domain import Baseline, parse_baseline
+from services.rules.pipelines.contract_review.domain import Baseline, parse_baseline
 from shared.errors import PolicyRefused
 
 
