@@ -12,15 +12,15 @@ import httpx
 
 from bench.measure import RssSampler, end_offsets, percentile
 from contracts import deadletter as dl
-from contracts.envelope import Envelope, Pipeline
-from contracts.invoice_followup import FollowUpDue
-from contracts.topics import InvoiceFollowup
+from contracts.envelope import Envelope
+from contracts.invoice_followup import SPEC as FOLLOWUP_SPEC
+from contracts.invoice_followup import FollowUpDue, InvoiceFollowup
 from services.ops.demo import reset_state, trigger
 from services.ops.stack import Stack, StackConfig
 from shared.topic_reader import read_topic
 
 # Where every fetched invoice ends: skipped by rules, an approval request, or a dead letter.
-SETTLED = (InvoiceFollowup.SKIPPED, InvoiceFollowup.APPROVAL_REQUESTED, InvoiceFollowup.DEADLETTER)
+SETTLED = (InvoiceFollowup.SKIPPED, FOLLOWUP_SPEC.approval_requested, FOLLOWUP_SPEC.dead_letter)
 
 
 @dataclass
@@ -81,7 +81,7 @@ async def _wait_settled(bootstrap: str, timeout_s: float) -> dict[str, int]:
 async def run_followup(config: StackConfig, invoices: int, customers: int, timeout_s: float) -> PipelineRun:
     """Seed N invoices, trigger one run, time the trigger's occurred_at to each ApprovalRequested's."""
     result = PipelineRun(invoices, customers)
-    await reset_state(config, [Pipeline.INVOICE_FOLLOWUP])
+    await reset_state(config, [FOLLOWUP_SPEC])
     stack = Stack(config)
     try:
         as_of = datetime.now(UTC).date().isoformat()
@@ -102,14 +102,14 @@ async def run_followup(config: StackConfig, invoices: int, customers: int, timeo
 
     (trigger_value,) = await _mine(config.kafka, InvoiceFollowup.TRIGGER, correlation_id)
     started = _occurred_at(trigger_value)
-    approvals = await _mine(config.kafka, InvoiceFollowup.APPROVAL_REQUESTED, correlation_id)
+    approvals = await _mine(config.kafka, FOLLOWUP_SPEC.approval_requested, correlation_id)
     raw = await _mine(config.kafka, InvoiceFollowup.RAW, correlation_id)
     result.fetched = len(raw)
     result.seconds_to_first_raw = min(((_occurred_at(v) - started).total_seconds() for v in raw), default=0.0)
     result.raw_message_bytes = sum(map(len, raw)) / len(raw) if raw else 0.0
     result.approvals = len(approvals)
     result.skipped = len(await _mine(config.kafka, InvoiceFollowup.SKIPPED, correlation_id))
-    result.dead_letters = (await end_offsets(config.kafka, [InvoiceFollowup.DEADLETTER]))[InvoiceFollowup.DEADLETTER]
+    result.dead_letters = (await end_offsets(config.kafka, [FOLLOWUP_SPEC.dead_letter]))[FOLLOWUP_SPEC.dead_letter]
     result.latencies_s = [(_occurred_at(v) - started).total_seconds() for v in approvals]
     result.seconds_to_last_approval = max(result.latencies_s, default=0.0)
     result.decided = [
@@ -131,7 +131,7 @@ class DemoStart:
 
 async def demo_time_to_first_approval(config: StackConfig, timeout_s: float = 120) -> DemoStart:
     """What `make demo` does (200 invoices, 40 customers), from a cold start to the first approval request."""
-    await reset_state(config, [Pipeline.INVOICE_FOLLOWUP])
+    await reset_state(config, [FOLLOWUP_SPEC])
     stack = Stack(config)
     started = time.monotonic()
     try:
@@ -141,8 +141,8 @@ async def demo_time_to_first_approval(config: StackConfig, timeout_s: float = 12
         await trigger(config, "bench-demo")
         deadline = up + timeout_s
         while time.monotonic() < deadline:
-            counts = await end_offsets(config.kafka, [InvoiceFollowup.APPROVAL_REQUESTED])
-            if counts[InvoiceFollowup.APPROVAL_REQUESTED]:
+            counts = await end_offsets(config.kafka, [FOLLOWUP_SPEC.approval_requested])
+            if counts[FOLLOWUP_SPEC.approval_requested]:
                 return DemoStart(up - started, time.monotonic() - up)
             await asyncio.sleep(0.1)
         raise TimeoutError(f"no approval request {timeout_s}s after the trigger")

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contracts.invoice_followup import FollowUpDue
-from services.reasoning.adapters.anthropic_drafter import TOOL
-from services.reasoning.adapters.prompt_files import PROMPTS_DIR, load_prompt
-from services.reasoning.domain import prompt_facts
-from services.reasoning.settings import ReasoningSettings
+from services.reasoning.adapters.prompt_files import load_prompt
+from services.reasoning.pipelines import invoice_followup
+from services.reasoning.pipelines.invoice_followup.adapters.anthropic_drafter import TOOL
+from services.reasoning.pipelines.invoice_followup.domain import prompt_facts
+from services.reasoning.pipelines.invoice_followup.settings import FollowUpReasoningSettings
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,8 @@ class PromptSize:
 
 def followup_prompt(decided: Sequence[FollowUpDue]) -> PromptSize:
     """System prompt + tool schema + the user turn with prompt_facts, as AnthropicDrafter sends them."""
-    prompt = load_prompt("followup_email.v1")
-    sender = ReasoningSettings.model_fields["sender_name"].default
+    prompt = load_prompt(invoice_followup.__name__, "followup_email.v1")
+    sender = FollowUpReasoningSettings.model_fields["sender_name"].default
     users = [
         len(f"<facts>{json.dumps(prompt_facts(due, sender), sort_keys=True)}</facts>\nWrite the follow-up email.")
         for due in decided
@@ -42,15 +43,14 @@ def followup_prompt(decided: Sequence[FollowUpDue]) -> PromptSize:
 
 def contract_prompt() -> PromptSize | None:
     """The contract-terms prompt when services/reasoning has one: the fixed part plus the chunk wrapper."""
-    if not (PROMPTS_DIR / "contract_terms.v1.md").exists():
-        return None
     try:
         # Imported here: contract review is newer than this bench and the bench must run without it.
         from contracts.contract_review import ContractChunk
-        from services.reasoning.contract_domain import chunk_prompt, terms_tool
+        from services.reasoning.pipelines import contract_review
+        from services.reasoning.pipelines.contract_review.domain import chunk_prompt, terms_tool
     except ImportError:
         return None
-    prompt = load_prompt("contract_terms.v1")
+    prompt = load_prompt(contract_review.__name__, "contract_terms.v1")
     tool = terms_tool()
     wrapper = len(chunk_prompt(ContractChunk(chunk_id="c1", heading="", start=0, end=0, text="")))
     fields = tuple(tool.get("input_schema", {}).get("properties", {}))

@@ -140,6 +140,8 @@ class ContractTermsExtracted(Contract):
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: Decimal = Decimal("0")
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
 
 
 class Severity(StrEnum):

@@ -47,7 +47,8 @@ class Topic(str, Generic[P]):
 
 @dataclass(frozen=True)
 class PipelineSpec:
-    """One pipeline. `stages` are its own topics in order, trigger first; the approval, decision, action, audit, alert and dead-letter topics follow from the name."""
+    """One pipeline. `stages` are its own topics in order, trigger first; the approval, decision, action,
+    audit, alert and dead-letter topics follow from the name."""
 
     name: str
     stages: tuple[Topic[Any], ...]

@@ -9,19 +9,23 @@ from datetime import datetime
 import click
 
 from contracts import deadletter as dl
-from contracts.envelope import Pipeline
-from contracts.topics import all_topics
+from contracts.pipeline import PipelineSpec
+from contracts.registry import UnknownPipeline, names, parse_names
 from shared.settings import KernelSettings
 
 SERVICES = ("connectors", "validation", "rules", "reasoning", "approval", "notifier")
-ALL_PIPELINES = ",".join(p.value for p in Pipeline)
+ALL_PIPELINES = ",".join(names())
 
 
-def _pipelines(value: str) -> list[Pipeline]:
+def _pipelines(value: str) -> list[PipelineSpec]:
+    """The registered pipelines named; an unknown name is refused with the list of known ones."""
     try:
-        return [Pipeline(v.strip()) for v in value.split(",") if v.strip()]
-    except ValueError as exc:
+        chosen = list(parse_names(value))
+    except UnknownPipeline as exc:
         raise click.BadParameter(str(exc)) from exc
+    if not chosen:
+        raise click.BadParameter(f"name at least one pipeline; known: {ALL_PIPELINES}")
+    return chosen
 
 
 @click.group()
@@ -32,7 +36,7 @@ def main() -> None:
 @main.command()
 @click.argument("service", type=click.Choice(SERVICES))
 @click.option(
-    "--pipelines", default="invoice_followup,contract_review", show_default=True, help="comma-separated subset"
+    "--pipelines", default=ALL_PIPELINES, show_default=True, help="comma-separated subset of the registry"
 )
 def run(service: str, pipelines: str) -> None:
     """Run one service until SIGTERM."""
@@ -47,7 +51,7 @@ def run(service: str, pipelines: str) -> None:
     app = importlib.import_module(f"services.{service}.app")
 
     async def go() -> None:
-        await ensure_topics(kernel.kafka_bootstrap_servers, [t for p in chosen for t in all_topics(p)])
+        await ensure_topics(kernel.kafka_bootstrap_servers, [t for p in chosen for t in p.topics])
         runtime = app.create_app(chosen)
         runtime.background.append(lambda: lag_reporter(kernel.kafka_bootstrap_servers, service))
         await serve(runtime, kernel.http_host)
@@ -111,7 +115,11 @@ def list_(pipelines: str, error_type: str | None, service: str | None, since: da
     bootstrap = KernelSettings().kafka_bootstrap_servers
     found = asyncio.run(
         list_dead_letters(
-            bootstrap, _pipelines(pipelines), error_type, service, since.replace(tzinfo=UTC) if since else None
+            bootstrap,
+            [p.name for p in _pipelines(pipelines)],
+            error_type,
+            service,
+            since.replace(tzinfo=UTC) if since else None,
         )
     )
     for letter in found:

@@ -53,12 +53,6 @@ APPROVAL_DECISIONS = Counter(
 LLM_BUDGET = Gauge("seamline_llm_budget_usd", "Daily LLM budget in US dollars", ["pipeline"])
 LLM_SPEND_TODAY = Gauge("seamline_llm_spend_today_usd", "LLM spend so far today in US dollars", ["pipeline"])
 LLM_PAUSED = Gauge("seamline_llm_paused", "1 while the pipeline's LLM calls wait for budget", ["pipeline"])
-FOLLOWUP_CYCLE_TIME = Histogram(
-    "seamline_followup_cycle_time_seconds",
-    "From the scan that found the invoice to the follow-up email being sent",
-    buckets=(1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600, 3 * 24 * 3600),
-)
-INVOICES_CHASED = Counter("seamline_invoices_chased_total", "Follow-up emails sent for overdue invoices")
 RUN_COST = Histogram(
     "seamline_run_cost_usd",
     "LLM cost of one drafted item in US dollars",

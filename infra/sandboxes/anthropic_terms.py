@@ -12,8 +12,8 @@ import re
 import uuid
 from typing import Any
 
-from services.reasoning.contract_domain import TERMS_TOOL_NAME
-from services.reasoning.contract_patterns import extract_chunk
+from services.reasoning.pipelines.contract_review.domain import TERMS_TOOL_NAME
+from services.reasoning.pipelines.contract_review.patterns import extract_chunk
 
 _CHUNK = re.compile(r'<contract_chunk id="([^"]+)">\n(.*)\n</contract_chunk>', re.DOTALL)
 

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from contracts.envelope import Pipeline
-from services.approval.bootstrap import build_deps
+from starlette.routing import BaseRoute
+
+from contracts.pipeline import PipelineSpec
+from services.approval.bootstrap import build_deps, build_parts
 from services.approval.gauges import report_pending
 from services.approval.handlers import build_router
 from services.approval.rebuild import rebuild_if_lost
@@ -16,13 +18,15 @@ from shared.runtime import ServiceRuntime
 from shared.settings import KernelSettings
 
 
-def create_app(pipelines: Collection[Pipeline]) -> ServiceRuntime:
+def create_app(specs: Collection[PipelineSpec]) -> ServiceRuntime:
     settings = ApprovalSettings()
     kernel = build_kernel("approval", KernelSettings())
     deps = build_deps(kernel, settings)
-    kernel.broker.include_router(build_router(deps, pipelines))
-    routes = [*build_routes(deps), *build_slack_routes(deps), *build_resolve_routes(deps)]
+    parts = build_parts(deps, specs)
+    kernel.broker.include_router(build_router(deps, parts))
+    routes: list[BaseRoute] = [*build_routes(deps), *build_slack_routes(deps), *build_resolve_routes(deps)]
     runtime = ServiceRuntime("approval", kernel.broker, settings.http_port, routes=routes)
+    parts.attach(runtime, deps)
 
     redis = kernel.redis()
 
@@ -31,5 +35,6 @@ def create_app(pipelines: Collection[Pipeline]) -> ServiceRuntime:
 
     deps.ensure_index = rebuild
     runtime.before_start.append(rebuild)
-    runtime.background.append(lambda: report_pending(deps.store, list(pipelines), rebuild, settings.approval_sla_s))
+    names = [spec.name for spec in specs]
+    runtime.background.append(lambda: report_pending(deps.store, names, rebuild, settings.approval_sla_s))
     return runtime

@@ -10,21 +10,12 @@ from decimal import Decimal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.approval import ActionKind, ApprovalRequested, Route
+from contracts.approval import ActionKind, ApprovalPayload, ApprovalRequested, GuardedAction, Route
 from contracts.envelope import Pipeline
-from contracts.invoice_followup import FollowUpDrafted
 from shared.errors import PolicyRefused
 from shared.idempotency import idempotency_key
 
-NEVER_AUTOMATED = frozenset(
-    {
-        ActionKind.CHANGE_BANK_DETAILS,
-        ActionKind.FILE_TAX_RETURN,
-        ActionKind.SUBMIT_PAYROLL,
-        ActionKind.CHANGE_POLICY,
-        ActionKind.CHANGE_RULES,
-    }
-)
+NEVER_AUTOMATED: frozenset[str] = frozenset(GuardedAction)
 
 
 class _Policy(BaseModel):
@@ -83,30 +74,41 @@ def route(policy: TenantPolicy, pipeline: Pipeline, action: ActionKind, amount: 
     return Route.HUMAN, rule.approver_role
 
 
-def followup_request(
-    drafted: FollowUpDrafted, tenant: str, pipeline: Pipeline, loaded: LoadedPolicy, now: datetime
+def new_request(
+    *,
+    pipeline: str,
+    action: str,
+    entity_id: str,
+    amount: Decimal,
+    currency: str,
+    summary: str,
+    payload: ApprovalPayload,
+    tenant: str,
+    loaded: LoadedPolicy,
+    now: datetime,
+    key: tuple[str, ...],
+    always_human: bool = False,
 ) -> ApprovalRequested:
-    """One request per invoice, stage and scan date: a rerun of the same scan asks again for nothing."""
-    facts = drafted.facts
-    action = ActionKind.SEND_FOLLOWUP_EMAIL
-    chosen, role = route(loaded.policy, pipeline, action, facts.amount_due)
+    """A request routed by the tenant's policy; its id is derived from tenant, pipeline, action and `key`, so
+    asking again for the same thing yields the same request. `always_human` turns a route to auto-approval into
+    a human decision (some pipelines are always decided by a person)."""
+    chosen, role = route(loaded.policy, pipeline, action, amount)
+    if always_human and chosen is Route.AUTO:
+        chosen, role = Route.HUMAN, loaded.policy.for_pipeline(pipeline).actions[action].approver_role
     ttl = timedelta(hours=loaded.policy.for_pipeline(pipeline).link_ttl_hours)
     return ApprovalRequested(
-        request_id=idempotency_key(tenant, pipeline.value, action.value, facts.invoice_id, facts.as_of.isoformat()),
+        request_id=idempotency_key(tenant, pipeline, action, *key),
         action=action,
-        entity_id=facts.invoice_id,
-        amount=facts.amount_due,
-        currency=facts.currency,
+        entity_id=entity_id,
+        amount=amount,
+        currency=currency,
         route=chosen,
         approver_role=role,
-        requested_by=f"seamline:{pipeline.value}",
+        requested_by=f"seamline:{pipeline}",
         policy_version=loaded.policy.version,
         policy_hash=loaded.sha256,
-        summary=(
-            f"Send the {facts.stage.value} follow-up to {facts.customer_name} <{facts.customer_email}> for invoice "
-            f"{facts.invoice_number}: {facts.currency} {facts.amount_due}, {_days(facts.days_overdue)} overdue."
-        ),
-        draft=drafted,
+        summary=summary,
+        payload=payload,
         expires_at=now + ttl,
     )
 
@@ -114,7 +116,7 @@ def followup_request(
 def check_decider(request: ApprovalRequested, decider: str, policy: TenantPolicy, now: datetime) -> None:
     """Raise PolicyRefused unless `decider` may decide this request now."""
     if request.action in policy.never_automated:
-        raise PolicyRefused(f"{request.action.value} is never automated, even with an approval")
+        raise PolicyRefused(f"{request.action} is never automated, even with an approval")
     if request.route is not Route.HUMAN or request.approver_role is None:
         raise PolicyRefused(f"request routed {request.route.value}: no human decision is taken")
     if now >= request.expires_at:
@@ -135,33 +137,3 @@ class PlannedAction:
     subject: str = ""
     body: str = ""
     deal_id: str = ""
-
-
-def plan_actions(request: ApprovalRequested) -> tuple[PlannedAction, ...]:
-    """An approved follow-up is one email to the customer and one CRM note recording it."""
-    if request.action in NEVER_AUTOMATED:
-        raise PolicyRefused(f"{request.action.value} is never automated, even with an approval")
-    draft = request.draft
-    if draft is None:
-        raise PolicyRefused("a follow-up request without its draft")
-    facts = draft.facts
-    note = (
-        f"Follow-up ({facts.stage.value}) sent to {facts.customer_email} for invoice {facts.invoice_number}: "
-        f"{facts.currency} {facts.amount_due}, {_days(facts.days_overdue)} overdue. Subject: {draft.subject}"
-    )
-    return (
-        PlannedAction(
-            ActionKind.SEND_FOLLOWUP_EMAIL,
-            idempotency_key(request.request_id, ActionKind.SEND_FOLLOWUP_EMAIL.value),
-            to=facts.customer_email,
-            subject=draft.subject,
-            body=draft.body,
-        ),
-        PlannedAction(
-            ActionKind.POST_CRM_NOTE, idempotency_key(request.request_id, ActionKind.POST_CRM_NOTE.value), body=note
-        ),
-    )
-
-
-def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"

@@ -9,19 +9,22 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from contracts.approval import ActionExecuted, ActionKind, ActionStatus
+from contracts.approval import ActionExecuted, ActionStatus
 from services.approval.domain import PlannedAction
-from services.approval.ports import CrmNotes, Mailer
 from shared.errors import OutcomeUnknown
 from shared.idempotency import RedisIdempotencyStore
 
 Journal = Callable[[ActionExecuted], Awaitable[None]]
 
 
+Perform = Callable[[PlannedAction], Awaitable[str]]
+
+
 class ActionExecutor:
-    def __init__(self, mailer: Mailer, crm: CrmNotes, done: RedisIdempotencyStore) -> None:
-        self._mailer = mailer
-        self._crm = crm
+    """`perform` is the pipeline's port call for a planned action (its flow's performers)."""
+
+    def __init__(self, perform: Perform, done: RedisIdempotencyStore) -> None:
+        self._perform = perform
         self._done = done
 
     async def run(self, request_id: str, entity_id: str, planned: PlannedAction, journal: Journal) -> ActionExecuted:
@@ -109,10 +112,3 @@ class ActionExecutor:
         async for attempt in retrying:
             with attempt:
                 await self._done.record(key, detail)
-
-    async def _perform(self, planned: PlannedAction) -> str:
-        if planned.action is ActionKind.SEND_FOLLOWUP_EMAIL:
-            return await self._mailer.send(planned.to, planned.subject, planned.body, planned.key)
-        if planned.deal_id:
-            return await self._crm.add_note(planned.body, planned.key, deal_id=planned.deal_id)
-        return await self._crm.add_note(planned.body, planned.key)

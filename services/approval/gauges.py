@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from contracts.envelope import Pipeline
 from services.approval.ports import ApprovalStore
 from shared.metrics import APPROVAL_OLDEST_AGE, APPROVAL_SLA, APPROVALS_PENDING
 
@@ -17,7 +16,7 @@ log = logging.getLogger(__name__)
 
 async def report_pending(
     store: ApprovalStore,
-    pipelines: list[Pipeline],
+    pipelines: list[str],
     rebuild: Callable[[], Awaitable[int]],
     sla_s: float,
     interval_s: float = 10,
@@ -26,8 +25,8 @@ async def report_pending(
     while True:
         try:
             await rebuild()
-            counts: dict[Pipeline, int] = defaultdict(int)
-            oldest: dict[Pipeline, datetime] = {}
+            counts: dict[str, int] = defaultdict(int)
+            oldest: dict[str, datetime] = {}
             for requested in await store.pending():
                 counts[requested.pipeline] += 1
                 oldest[requested.pipeline] = min(
@@ -35,10 +34,10 @@ async def report_pending(
                 )
             now = datetime.now(UTC)
             for pipeline in pipelines:
-                APPROVAL_SLA.labels(pipeline.value).set(sla_s)
-                APPROVALS_PENDING.labels(pipeline.value).set(counts[pipeline])
+                APPROVAL_SLA.labels(pipeline).set(sla_s)
+                APPROVALS_PENDING.labels(pipeline).set(counts[pipeline])
                 age = (now - oldest[pipeline]).total_seconds() if pipeline in oldest else 0
-                APPROVAL_OLDEST_AGE.labels(pipeline.value).set(age)
+                APPROVAL_OLDEST_AGE.labels(pipeline).set(age)
         except Exception:  # a monitoring probe must never stop the service
             log.warning("pending approvals probe failed", exc_info=True)
         await asyncio.sleep(interval_s)

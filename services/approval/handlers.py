@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
 from faststream.kafka import KafkaRouter
 
+from contracts import registry
 from contracts.alerts import OperatorAlert
 from contracts.approval import (
     ActionExecuted,
-    ActionKind,
     ActionStatus,
     ApprovalDecided,
     ApprovalLink,
@@ -17,16 +16,15 @@ from contracts.approval import (
     Decision,
     Route,
 )
-from contracts.contract_review import ContractReviewSummary
-from contracts.envelope import Envelope, Pipeline
-from contracts.invoice_followup import FollowUpDrafted
-from contracts.topics import ContractReview, InvoiceFollowup, alerts_topic, topic
+from contracts.envelope import Envelope
+from contracts.pipeline import Topic
 from services.approval.bootstrap import ApprovalDeps
-from services.approval.contract_domain import contract_review_request, plan_contract_actions
-from services.approval.domain import LoadedPolicy, followup_request, plan_actions
+from services.approval.domain import LoadedPolicy
 from services.approval.executor import Journal
+from services.approval.flow import ApprovalFlow
 from shared.kernel import Kernel
-from shared.metrics import APPROVAL_DECISIONS, EXCEPTIONS, FOLLOWUP_CYCLE_TIME, INVOICES_CHASED, ITEMS_PROCESSED
+from shared.metrics import APPROVAL_DECISIONS, EXCEPTIONS, ITEMS_PROCESSED
+from shared.parts import PipelineParts
 
 _POLICY_DECISION = {
     Route.AUTO: (Decision.APPROVED, "below the auto-approval threshold"),
@@ -35,68 +33,37 @@ _POLICY_DECISION = {
 }
 
 
-def build_router(deps: ApprovalDeps, pipelines: Collection[Pipeline]) -> KafkaRouter:
-    router = KafkaRouter()
-    if Pipeline.INVOICE_FOLLOWUP in pipelines:
-        _subscribe_invoice_followup(router, deps)
-    if Pipeline.CONTRACT_REVIEW in pipelines:
-        _subscribe_contract_review(router, deps)
-    return router
+def build_router(deps: ApprovalDeps, parts: PipelineParts[ApprovalDeps]) -> KafkaRouter:
+    return parts.router(deps)
 
 
-def _subscribe_invoice_followup(router: KafkaRouter, deps: ApprovalDeps) -> None:
-    kernel, pipeline = deps.kernel, Pipeline.INVOICE_FOLLOWUP
+def subscribe_flow(router: KafkaRouter, deps: ApprovalDeps, flow: ApprovalFlow) -> None:
+    """One pipeline at the trust seam: its approval source becomes requests routed by policy; its decisions
+    become the side effects its flow plans, each run once. Every pipeline's part subscribes through this."""
+    kernel, pipeline = deps.kernel, flow.pipeline
 
-    @router.subscriber(InvoiceFollowup.DRAFTED, **kernel.subscriber_options(pipeline))
-    async def on_follow_up_drafted(msg: Envelope[FollowUpDrafted]) -> None:
+    @router.subscriber(pipeline.approval_source, **kernel.subscriber_options(pipeline.name))
+    async def on_approval_source(msg: Envelope[Any]) -> None:
         loaded = deps.policies.for_tenant(msg.tenant)
-        request = followup_request(msg.payload, msg.tenant, pipeline, loaded, datetime.now(UTC))
-        await _route(deps, msg, _with_links(deps, request, loaded), loaded)
-
-    @router.subscriber(InvoiceFollowup.DECISIONS, **kernel.subscriber_options(pipeline, "executor"))
-    async def on_approval_decided(msg: Envelope[ApprovalDecided]) -> None:
-        decided = msg.payload
-        request = decided.request
-        if decided.decision is Decision.APPROVED:
-            planned = plan_actions(request)
-            await deps.ensure_index()
-            journal = _journal(deps, msg)
-            results = [await deps.executor.run(request.request_id, request.entity_id, p, journal) for p in planned]
-        else:
-            draft = request.draft
-            would = f"would send to {draft.facts.customer_email}: {draft.subject}" if draft else "nothing sent"
-            results = [_not_executed(decided, f"{decided.reason}; {would}")]
-        await _record_results(deps, msg, results)
-        if any(r.action is ActionKind.SEND_FOLLOWUP_EMAIL and r.status is ActionStatus.EXECUTED for r in results):
-            INVOICES_CHASED.inc()
-            if msg.run_started_at is not None:
-                FOLLOWUP_CYCLE_TIME.observe((datetime.now(UTC) - msg.run_started_at).total_seconds())
-
-
-def _subscribe_contract_review(router: KafkaRouter, deps: ApprovalDeps) -> None:
-    kernel, review = deps.kernel, Pipeline.CONTRACT_REVIEW
-
-    @router.subscriber(ContractReview.REVIEWED, **kernel.subscriber_options(review))
-    async def on_contract_reviewed(msg: Envelope[ContractReviewSummary]) -> None:
-        loaded = deps.policies.for_tenant(msg.tenant)
-        request = contract_review_request(msg.payload, msg.tenant, review, loaded, datetime.now(UTC))
-        if await deps.store.get(request.request_id) is not None:
-            await kernel.audit.write(msg, "route", "duplicate_review", policy_hash=loaded.sha256)
+        request = flow.request(msg.payload, msg.tenant, loaded, datetime.now(UTC))
+        if flow.asks_once and await deps.store.get(request.request_id) is not None:
+            await kernel.audit.write(msg, "route", "duplicate", policy_hash=loaded.sha256)
             return
         await _route(deps, msg, _with_links(deps, request, loaded), loaded)
 
-    @router.subscriber(ContractReview.DECISIONS, **kernel.subscriber_options(review, "executor"))
-    async def on_contract_review_decided(msg: Envelope[ApprovalDecided]) -> None:
+    @router.subscriber(pipeline.decisions, **kernel.subscriber_options(pipeline.name, "executor"))
+    async def on_approval_decided(msg: Envelope[ApprovalDecided]) -> None:
         decided = msg.payload
         request = decided.request
-        planned = plan_contract_actions(decided)
+        planned = flow.plan(decided)
         if planned:
             await deps.ensure_index()
-        journal = _journal(deps, msg)
-        results = [await deps.executor.run(request.request_id, request.entity_id, p, journal) for p in planned] or [
-            _not_executed(decided, f"{decided.reason}; review of deal {request.entity_id} recorded, nothing written")
+        journal, executor = _journal(deps, msg), deps.executor(pipeline.name)
+        results = [await executor.run(request.request_id, request.entity_id, p, journal) for p in planned] or [
+            _not_executed(decided, flow.unexecuted(decided))
         ]
         await _record_results(deps, msg, results)
+        flow.executed(msg, results)
 
 
 def _with_links(deps: ApprovalDeps, request: ApprovalRequested, loaded: LoadedPolicy) -> ApprovalRequested:
@@ -113,11 +80,11 @@ async def _route(deps: ApprovalDeps, msg: Envelope[Any], request: ApprovalReques
     kernel, pipeline = deps.kernel, msg.pipeline
     requested = msg.follow(request)
     # Published before it is indexed: a crash in between republishes on redelivery instead of losing it.
-    await kernel.publisher.publish(topic(pipeline, "approval_requested"), requested, key=request.entity_id)
+    await kernel.publisher.publish(registry.spec(pipeline).approval_requested, requested, key=request.entity_id)
     await deps.store.add(requested)
     await kernel.audit.write(msg, "route", request.route.value, policy_hash=loaded.sha256)
     if request.route is Route.HUMAN:
-        EXCEPTIONS.labels(pipeline.value, "needs_human").inc()
+        EXCEPTIONS.labels(pipeline, "needs_human").inc()
         return
     decision, reason = _POLICY_DECISION[request.route]
     decided = ApprovalDecided(
@@ -128,14 +95,16 @@ async def _route(deps: ApprovalDeps, msg: Envelope[Any], request: ApprovalReques
         request=request,
     )
     await deps.store.claim_decision(decided)
-    await kernel.publisher.publish(topic(pipeline, "decisions"), requested.follow(decided), key=request.entity_id)
+    await kernel.publisher.publish(registry.spec(pipeline).decisions, requested.follow(decided), key=request.entity_id)
 
 
 def _journal(deps: ApprovalDeps, msg: Envelope[ApprovalDecided]) -> Journal:
     """Writes an action's STARTED record to the pipeline's actions topic before the side effect runs."""
 
     async def journal(started: ActionExecuted) -> None:
-        await deps.kernel.publisher.publish(topic(msg.pipeline, "actions"), msg.follow(started), key=started.entity_id)
+        await deps.kernel.publisher.publish(
+            registry.spec(msg.pipeline).actions, msg.follow(started), key=started.entity_id
+        )
 
     return journal
 
@@ -157,28 +126,31 @@ def _not_executed(decided: ApprovalDecided, detail: str) -> ActionExecuted:
 async def _record_results(deps: ApprovalDeps, msg: Envelope[ApprovalDecided], results: list[ActionExecuted]) -> None:
     """Publish what was done, alert on what is uncertain, count the decision and audit it."""
     kernel, pipeline, decided = deps.kernel, msg.pipeline, msg.payload
+    topics = registry.spec(pipeline)
     for result in results:
-        await kernel.publisher.publish(topic(pipeline, "actions"), msg.follow(result), key=result.entity_id)
+        await kernel.publisher.publish(topics.actions, msg.follow(result), key=result.entity_id)
         if result.status is ActionStatus.UNCERTAIN:
-            await _alert_uncertain(kernel, msg, result, alerts_topic(pipeline))
-    APPROVAL_DECISIONS.labels(pipeline.value, decided.decision.value).inc()
-    ITEMS_PROCESSED.labels(pipeline.value, decided.decision.value).inc()
+            await _alert_uncertain(kernel, msg, result, topics.alerts)
+    APPROVAL_DECISIONS.labels(pipeline, decided.decision.value).inc()
+    ITEMS_PROCESSED.labels(pipeline, decided.decision.value).inc()
     await kernel.audit.write(
         msg,
         "execute",
-        ",".join(f"{r.action.value}:{r.status.value}" for r in results),
+        ",".join(f"{r.action}:{r.status.value}" for r in results),
         policy_hash=decided.request.policy_hash,
         decision=decided.decision.value,
         approver=decided.decided_by,
     )
 
 
-async def _alert_uncertain(kernel: Kernel, msg: Envelope[ApprovalDecided], result: ActionExecuted, topic: str) -> None:
+async def _alert_uncertain(
+    kernel: Kernel, msg: Envelope[ApprovalDecided], result: ActionExecuted, topic: Topic[OperatorAlert]
+) -> None:
     alert = OperatorAlert(
         kind="uncertain_side_effect",
         service=kernel.service,
-        message=f"{result.action.value} for {result.entity_id} (request {result.request_id}): {result.detail}. "
-        f"Once checked: `seamline actions resolve {result.request_id} {result.action.value} --sent` (it went out) "
+        message=f"{result.action} for {result.entity_id} (request {result.request_id}): {result.detail}. "
+        f"Once checked: `seamline actions resolve {result.request_id} {result.action} --sent` (it went out) "
         "or `--not-sent` (send it now, once)",
         dedupe_key=f"uncertain:{result.idempotency_key}",
     )

@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from contracts.approval import ActionExecuted, ActionStatus, ApprovalDecided, ApprovalRequested
 from contracts.envelope import Envelope
-from contracts.topics import ContractReview, InvoiceFollowup
+from contracts.registry import PIPELINES
 from services.approval.bootstrap import ApprovalDeps
 from shared.topic_reader import read_topic
 
@@ -33,14 +33,14 @@ async def rebuild_if_lost(deps: ApprovalDeps, redis: Redis) -> int:
 async def _rebuild(deps: ApprovalDeps, redis: Redis) -> int:
     bootstrap = deps.kernel.settings.kafka_bootstrap_servers
     replayed = 0
-    for stages in (InvoiceFollowup, ContractReview):
-        async for record in read_topic(bootstrap, stages.APPROVAL_REQUESTED):
+    for spec in PIPELINES:  # every registered pipeline: the index and its marker are shared by all of them
+        async for record in read_topic(bootstrap, spec.approval_requested):
             await deps.store.add(Envelope[ApprovalRequested].model_validate_json(record.value))
             replayed += 1
-        async for record in read_topic(bootstrap, stages.DECISIONS):
+        async for record in read_topic(bootstrap, spec.decisions):
             await deps.store.claim_decision(Envelope[ApprovalDecided].model_validate_json(record.value).payload)
             replayed += 1
-        async for record in read_topic(bootstrap, stages.ACTIONS):
+        async for record in read_topic(bootstrap, spec.actions):
             action = Envelope[ActionExecuted].model_validate_json(record.value).payload
             if action.status is ActionStatus.STARTED and action.idempotency_key:
                 await deps.done.record(f"{action.idempotency_key}:attempt", action.detail)

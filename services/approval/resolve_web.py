@@ -16,9 +16,9 @@ from starlette.routing import Route
 
 from contracts.approval import ActionExecuted, ApprovalRequested, Decision
 from contracts.envelope import Envelope
-from contracts.topics import topic
+from contracts.registry import spec
 from services.approval.bootstrap import ApprovalDeps
-from services.approval.domain import PlannedAction, plan_actions
+from services.approval.domain import PlannedAction
 from services.approval.web import MAX_FORM_BYTES, operator_authorised
 from shared.deadletter import classify
 
@@ -52,10 +52,10 @@ def build_resolve_routes(deps: ApprovalDeps) -> list[Route]:
         finally:
             await deps.done.forget(f"{planned.key}:resolving")
         await deps.kernel.publisher.publish(
-            topic(requested.pipeline, "actions"), requested.follow(result), key=result.entity_id
+            spec(requested.pipeline).actions, requested.follow(result), key=result.entity_id
         )
         await deps.kernel.audit.write(
-            requested, "resolve", f"{result.action.value}:{result.status.value}", approver=resolution.operator
+            requested, "resolve", f"{result.action}:{result.status.value}", approver=resolution.operator
         )
         return JSONResponse({"status": result.status.value, "detail": result.detail})
 
@@ -86,10 +86,10 @@ async def _uncertain(
         return JSONResponse({"error": "unknown request"}, status_code=404)
     if decided is None or decided.decision is not Decision.APPROVED:
         return JSONResponse({"error": "the request was not approved: nothing was attempted"}, status_code=409)
-    planned = next((p for p in plan_actions(requested.payload) if p.action.value == action), None)
+    planned = next((p for p in deps.flow(requested.pipeline).plan(decided) if p.action == action), None)
     if planned is None:
         return JSONResponse({"error": f"the request plans no {action}"}, status_code=404)
-    if not await deps.executor.is_uncertain(planned):
+    if not await deps.executor(requested.pipeline).is_uncertain(planned):
         return JSONResponse({"error": "the action is not uncertain: done, or no cut-off attempt"}, status_code=409)
     return requested, planned
 
@@ -97,14 +97,14 @@ async def _uncertain(
 async def _apply(
     deps: ApprovalDeps, requested: Envelope[ApprovalRequested], planned: PlannedAction, resolution: Resolution
 ) -> ActionExecuted:
-    request = requested.payload
+    request, executor = requested.payload, deps.executor(requested.pipeline)
     if resolution.outcome == "sent":
         detail = f"confirmed sent by {resolution.operator}" + (f": {resolution.reason}" if resolution.reason else "")
-        return await deps.executor.confirm_sent(request.request_id, request.entity_id, planned, detail)
+        return await executor.confirm_sent(request.request_id, request.entity_id, planned, detail)
 
     async def journal(started: ActionExecuted) -> None:
         await deps.kernel.publisher.publish(
-            topic(requested.pipeline, "actions"), requested.follow(started), key=started.entity_id
+            spec(requested.pipeline).actions, requested.follow(started), key=started.entity_id
         )
 
-    return await deps.executor.send_unsent(request.request_id, request.entity_id, planned, journal, resolution.operator)
+    return await executor.send_unsent(request.request_id, request.entity_id, planned, journal, resolution.operator)

@@ -13,9 +13,8 @@ from starlette.routing import Route
 
 from contracts.approval import ApprovalDecided, ApprovalRequested, Decision
 from contracts.envelope import Envelope
-from contracts.topics import topic
+from contracts.registry import spec
 from services.approval.bootstrap import ApprovalDeps
-from services.approval.contract_pages import review_html
 from services.approval.domain import check_decider
 from shared.errors import PolicyRefused
 
@@ -42,16 +41,14 @@ def build_routes(deps: ApprovalDeps) -> list[Route]:
         return {
             "request_id": request.request_id,
             "tenant": requested.tenant,
-            "action": request.action.value,
+            "action": request.action,
             "entity_id": request.entity_id,
             "amount": str(request.amount),
             "currency": request.currency,
             "route": request.route.value,
             "approver_role": request.approver_role,
             "summary": request.summary,
-            "subject": request.draft.subject if request.draft else None,
-            "body": request.draft.body if request.draft else None,
-            "review": request.review.model_dump(mode="json") if request.review else None,
+            **deps.flow(requested.pipeline).page(request).api_fields,
             "expires_at": request.expires_at.isoformat(),
             "status": decided.decision.value if decided else "pending",
             "decided_by": decided.decided_by if decided else None,
@@ -98,22 +95,15 @@ def build_routes(deps: ApprovalDeps) -> list[Route]:
                 409,
             )
         r = requested.payload
+        shown = deps.flow(requested.pipeline).page(r)
         body = (
-            f"<p>{html.escape(r.summary)}</p>"
-            + (
-                f"<h2>{html.escape(r.draft.subject)}</h2><pre>{html.escape(r.draft.body)}</pre>"
-                if r.draft
-                else review_html(r.review)
-                if r.review
-                else ""
-            )
-            + f"<p>Deciding as {html.escape(approver)}</p>"
+            f"<p>{html.escape(r.summary)}</p>{shown.html}<p>Deciding as {html.escape(approver)}</p>"
             f'<form method="post"><input type="hidden" name="token" value="{html.escape(token)}">'
             '<label>Reason <input name="reason"></label> '
             '<button name="decision" value="approve">Approve</button> '
             '<button name="decision" value="reject">Reject</button></form>'
         )
-        return _page("Approve this follow-up?" if r.draft else "Record your contract review", body)
+        return _page(shown.title, body)
 
     async def decide(request: Request) -> Response:
         request_id = request.path_params["request_id"]
@@ -157,6 +147,6 @@ async def record_decision(
     if not await deps.store.claim_decision(decided):
         return None
     await deps.kernel.publisher.publish(
-        topic(requested.pipeline, "decisions"), requested.follow(decided), key=requested.payload.entity_id
+        spec(requested.pipeline).decisions, requested.follow(decided), key=requested.payload.entity_id
     )
     return decided

@@ -1,18 +1,22 @@
+"""Picks the connectors' adapters: the QuickBooks client every pipeline may read through, here; each pipeline's
+own in its part. Tests hand fakes: `qbo` here, the rest by pipeline name to `build_parts`."""
+
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
-from pydantic import SecretStr
 
-from services.connectors.adapters.document_store import HttpDocumentStore
-from services.connectors.adapters.hubspot_deals import HubSpotDeals
+from contracts.pipeline import PipelineSpec
+from services.connectors import pipelines
 from services.connectors.adapters.qbo_client import QboHttpClient, QboOAuth
-from services.connectors.adapters.redis_dedupe import RedisWebhookDedupe
 from services.connectors.adapters.redis_tokens import RedisRefreshTokenStore
-from services.connectors.ports import CrmDeals, DocumentStore, QuickBooks, WebhookDedupe
+from services.connectors.ports import QuickBooks
 from services.connectors.settings import ConnectorsSettings
 from shared.kernel import Kernel
+from shared.parts import PipelineParts
 
 
 @dataclass
@@ -20,9 +24,6 @@ class ConnectorsDeps:
     kernel: Kernel
     settings: ConnectorsSettings
     qbo: QuickBooks
-    crm: CrmDeals | None = None
-    documents: DocumentStore | None = None
-    dedupe: WebhookDedupe | None = None
 
 
 def build_deps(kernel: Kernel, settings: ConnectorsSettings, qbo: QuickBooks | None = None) -> ConnectorsDeps:
@@ -37,24 +38,10 @@ def build_deps(kernel: Kernel, settings: ConnectorsSettings, qbo: QuickBooks | N
             RedisRefreshTokenStore(kernel.redis(), settings.qbo_realm_id),
         )
         qbo = QboHttpClient(client, oauth, settings.qbo_realm_id, settings.qbo_page_size)
-    return ConnectorsDeps(kernel, settings, qbo, *contract_review_adapters(kernel, settings))
+    return ConnectorsDeps(kernel, settings, qbo)
 
 
-def contract_review_adapters(
-    kernel: Kernel, settings: ConnectorsSettings
-) -> tuple[CrmDeals | None, DocumentStore | None, WebhookDedupe]:
-    """Read-only CRM and document-store clients, when their tokens are configured."""
-    crm = documents = None
-    if settings.crm_token is not None:
-        crm = HubSpotDeals(_bearer_client(settings.crm_base_url, settings.crm_token, settings.http_timeout_s))
-    if settings.documents_token is not None:
-        documents = HttpDocumentStore(
-            _bearer_client(settings.documents_base_url, settings.documents_token, settings.http_timeout_s)
-        )
-    return crm, documents, RedisWebhookDedupe(kernel.redis())
-
-
-def _bearer_client(base_url: str, token: SecretStr, timeout_s: float) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=base_url, headers={"Authorization": f"Bearer {token.get_secret_value()}"}, timeout=timeout_s
-    )
+def build_parts(
+    deps: ConnectorsDeps, specs: Collection[PipelineSpec], ports: Mapping[str, Any] | None = None
+) -> PipelineParts[ConnectorsDeps]:
+    return PipelineParts.load(pipelines.__name__, specs, deps, ports)

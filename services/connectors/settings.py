@@ -5,7 +5,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class ConnectorsSettings(BaseSettings):
-    """Read-only credentials for the systems the pipelines fetch from."""
+    """Read-only credentials for the systems the pipelines fetch from; each pipeline's own are in its settings."""
 
     model_config = SettingsConfigDict(env_prefix="SEAMLINE_CONNECTORS_", extra="ignore")
 
@@ -18,16 +18,3 @@ class ConnectorsSettings(BaseSettings):
     qbo_refresh_token: SecretStr
     qbo_page_size: int = 100
     http_timeout_s: float = 10.0
-    scan_interval_s: int = 86_400
-    publish_concurrency: int = 64
-    # contract_review: the CRM (deals, signed webhooks) and the document store. Without the webhook secret the
-    # webhook endpoint refuses every request.
-    crm_base_url: str = "http://127.0.0.1:8711"
-    crm_token: SecretStr | None = None
-    crm_webhook_secret: SecretStr | None = None
-    crm_won_stage: str = "closedwon"
-    webhook_public_url: str | None = None
-    webhook_max_age_s: int = 300
-    documents_base_url: str = "http://127.0.0.1:8715"
-    documents_token: SecretStr | None = None
-    max_document_bytes: int = 512_000

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from contracts.envelope import Pipeline
-from services.notifier.bootstrap import build_deps
+from contracts.pipeline import PipelineSpec
+from services.notifier.bootstrap import build_deps, build_parts
 from services.notifier.handlers import build_router
 from services.notifier.settings import NotifierSettings
 from services.notifier.web import build_routes
@@ -12,9 +12,12 @@ from shared.runtime import ServiceRuntime
 from shared.settings import KernelSettings
 
 
-def create_app(pipelines: Collection[Pipeline]) -> ServiceRuntime:
+def create_app(specs: Collection[PipelineSpec]) -> ServiceRuntime:
     settings = NotifierSettings()
-    kernel = build_kernel("notifier", KernelSettings())
-    deps = build_deps(kernel, settings)
-    kernel.broker.include_router(build_router(deps, pipelines))
-    return ServiceRuntime("notifier", kernel.broker, settings.http_port, routes=build_routes(deps))
+    deps = build_deps(build_kernel("notifier", KernelSettings()), settings)
+    parts = build_parts(deps, specs)
+    deps.kernel.broker.include_router(build_router(deps, parts))
+    runtime = ServiceRuntime("notifier", deps.kernel.broker, settings.http_port)
+    runtime.routes.extend(build_routes(deps))
+    parts.attach(runtime, deps)
+    return runtime

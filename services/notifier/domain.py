@@ -1,4 +1,5 @@
-"""Slack Block Kit messages for approvers and operators. Pure: contracts in, JSON-ready dicts out."""
+"""Slack Block Kit every pipeline shares: approvers' buttons, dead letters, operator alerts. Pure: contracts in,
+JSON-ready dicts out (each pipeline draws its own approval request in services/notifier/pipelines/)."""
 
 from __future__ import annotations
 
@@ -10,55 +11,8 @@ from typing import Any
 from contracts import deadletter as dl
 from contracts.alerts import OperatorAlert
 from contracts.approval import SLACK_APPROVE_ACTION, SLACK_REJECT_ACTION, ApprovalRequested
-from contracts.envelope import Pipeline
 
 MAX_TEXT = 2900  # Slack caps a section's text at 3000 characters
-
-
-def _quote(text: str) -> str:
-    return "\n".join(f">{line}" for line in text[:MAX_TEXT].splitlines())
-
-
-def approval_message(request: ApprovalRequested, tenant: str) -> dict[str, Any]:
-    draft = request.draft
-    if draft is None:
-        raise ValueError("a follow-up approval message needs the draft")
-    facts = draft.facts
-    return {
-        "text": f"Approval needed ({tenant}): {request.summary}",
-        "blocks": [
-            {
-                "type": "header",
-                "text": {"type": "plain_text", "text": f"Approval needed: invoice {facts.invoice_number}"},
-            },
-            {"type": "section", "text": {"type": "mrkdwn", "text": request.summary}},
-            {
-                "type": "section",
-                "fields": [
-                    {"type": "mrkdwn", "text": f"*Amount due*\n{facts.currency} {facts.amount_due}"},
-                    {"type": "mrkdwn", "text": f"*Due date*\n{facts.due_date.isoformat()}"},
-                    {"type": "mrkdwn", "text": f"*Days overdue*\n{facts.days_overdue}"},
-                    {"type": "mrkdwn", "text": f"*Stage*\n{facts.stage.value}"},
-                    {"type": "mrkdwn", "text": f"*Approver role*\n{request.approver_role}"},
-                    {"type": "mrkdwn", "text": f"*Expires*\n{request.expires_at:%Y-%m-%d %H:%M} UTC"},
-                ],
-            },
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": f"*{draft.subject}*\n{_quote(draft.body)}"[:MAX_TEXT],
-                },
-            },
-            approver_actions(request),
-            {
-                "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": f"request `{request.request_id}` · policy {request.policy_version}"}
-                ],
-            },
-        ],
-    }
 
 
 @dataclass(frozen=True)
@@ -179,11 +133,11 @@ def _chunks(lines: Sequence[str], limit: int) -> list[str]:
     return [*chunks, current] if current else chunks
 
 
-def operator_alert(alert: OperatorAlert, pipeline: Pipeline) -> dict[str, Any]:
+def operator_alert(alert: OperatorAlert, pipeline: str) -> dict[str, Any]:
     return {
-        "text": f"{pipeline.value}: {alert.message}",
+        "text": f"{pipeline}: {alert.message}",
         "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": f"Alert: {alert.kind} ({pipeline.value})"[:150]}},
+            {"type": "header", "text": {"type": "plain_text", "text": f"Alert: {alert.kind} ({pipeline})"[:150]}},
             {
                 "type": "section",
                 "text": {"type": "mrkdwn", "text": f"{alert.message}\nservice `{alert.service}`"[:MAX_TEXT]},

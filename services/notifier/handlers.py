@@ -1,7 +1,11 @@
+"""The notifier's subscriptions, the same for every pipeline: dead letters and operator alerts to the operators'
+channel, approval requests a human must decide to the approvers' channel, each posted once. A pipeline's part
+(services/notifier/pipelines/) only says how its approval request is drawn."""
+
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from typing import Any, cast
+from collections.abc import Callable
+from typing import cast
 
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaMessage, KafkaRouter
@@ -9,53 +13,50 @@ from faststream.kafka import KafkaMessage, KafkaRouter
 from contracts import deadletter as dl
 from contracts.alerts import OperatorAlert
 from contracts.approval import ApprovalRequested, Route
-from contracts.envelope import Envelope, Pipeline
-from contracts.topics import alerts_topic, dead_letter_topic, topic
+from contracts.envelope import Envelope
+from contracts.pipeline import PipelineSpec
 from services.notifier.bootstrap import NotifierDeps
-from services.notifier.contract_domain import contract_review_message
-from services.notifier.domain import DeadLetterRef, approval_message, dead_letter_digest, operator_alert
+from services.notifier.domain import DeadLetterRef, dead_letter_digest, operator_alert
+from services.notifier.ports import ApprovalMessage
 from shared.idempotency import idempotency_key
 from shared.metrics import ALERTS_SENT
+from shared.parts import PipelineParts
 
 
-def build_router(deps: NotifierDeps, pipelines: Collection[Pipeline]) -> KafkaRouter:
-    router = KafkaRouter()
-    for pipeline in pipelines:
-        _subscribe_dead_letters(router, deps, pipeline)
-        _subscribe_operator_alerts(router, deps, pipeline)
-    messages = {Pipeline.INVOICE_FOLLOWUP: approval_message, Pipeline.CONTRACT_REVIEW: contract_review_message}
-    for pipeline in pipelines:
-        if pipeline in messages:
-            _subscribe_approval_requests(router, deps, pipeline, messages[pipeline])
+def build_router(deps: NotifierDeps, parts: PipelineParts[NotifierDeps]) -> KafkaRouter:
+    router = parts.router(deps)
+    for spec in parts.parts:
+        _subscribe_dead_letters(router, deps, spec)
+        _subscribe_operator_alerts(router, deps, spec)
     return router
 
 
-def _subscribe_approval_requests(
-    router: KafkaRouter,
-    deps: NotifierDeps,
-    pipeline: Pipeline,
-    message: Callable[[ApprovalRequested, str], dict[str, Any]],
-) -> None:
-    @router.subscriber(topic(pipeline, "approval_requested"), **deps.kernel.subscriber_options(pipeline))
-    async def on_approval_requested(msg: Envelope[ApprovalRequested]) -> None:
-        """Post each request a human must decide to the approvers' channel, once."""
-        request = msg.payload
-        if request.route is not Route.HUMAN:
-            return
-        key = idempotency_key("approval", request.request_id)
-        if await deps.sent.result(key):
-            return
-        url = deps.settings.approvals_webhook_url.get_secret_value()
-        await deps.chat.post(url, message(request, msg.tenant))
-        await deps.sent.record(key, "posted")
-        ALERTS_SENT.labels(pipeline.value, "approval").inc()
+def approval_requests(spec: PipelineSpec) -> Callable[[KafkaRouter, NotifierDeps, ApprovalMessage], None]:
+    """The subscription every pipeline's part uses: its approval requests, drawn by the part's `message`."""
+
+    def subscribe(router: KafkaRouter, deps: NotifierDeps, message: ApprovalMessage) -> None:
+        @router.subscriber(spec.approval_requested, **deps.kernel.subscriber_options(spec.name))
+        async def on_approval_requested(msg: Envelope[ApprovalRequested]) -> None:
+            """Post each request a human must decide to the approvers' channel, once."""
+            request = msg.payload
+            if request.route is not Route.HUMAN:
+                return
+            key = idempotency_key("approval", request.request_id)
+            if await deps.sent.result(key):
+                return
+            url = deps.settings.approvals_webhook_url.get_secret_value()
+            await deps.chat.post(url, message(request, msg.tenant))
+            await deps.sent.record(key, "posted")
+            ALERTS_SENT.labels(spec.name, "approval").inc()
+
+    return subscribe
 
 
-def _subscribe_dead_letters(router: KafkaRouter, deps: NotifierDeps, pipeline: Pipeline) -> None:
-    source = dead_letter_topic(pipeline)
+def _subscribe_dead_letters(router: KafkaRouter, deps: NotifierDeps, spec: PipelineSpec) -> None:
+    source = spec.dead_letter
     settings = deps.settings
     options = deps.kernel.batch_subscriber_options(
-        pipeline, "alerts", settings.alert_digest_max, settings.alert_digest_wait_ms
+        spec.name, "alerts", settings.alert_digest_max, settings.alert_digest_wait_ms
     )
 
     @router.subscriber(source, **options)
@@ -77,16 +78,16 @@ def _subscribe_dead_letters(router: KafkaRouter, deps: NotifierDeps, pipeline: P
         )
         for key, _ in letters:
             await deps.sent.record(key, "posted")
-        ALERTS_SENT.labels(pipeline.value, "dead_letter").inc(len(letters))
+        ALERTS_SENT.labels(spec.name, "dead_letter").inc(len(letters))
 
 
-def _subscribe_operator_alerts(router: KafkaRouter, deps: NotifierDeps, pipeline: Pipeline) -> None:
-    @router.subscriber(alerts_topic(pipeline), **deps.kernel.subscriber_options(pipeline, "operator-alerts"))
+def _subscribe_operator_alerts(router: KafkaRouter, deps: NotifierDeps, spec: PipelineSpec) -> None:
+    @router.subscriber(spec.alerts, **deps.kernel.subscriber_options(spec.name, "operator-alerts"))
     async def on_operator_alert(msg: Envelope[OperatorAlert]) -> None:
         alert = msg.payload
         key = idempotency_key("operator-alert", alert.dedupe_key)
         if await deps.sent.result(key):
             return
-        await deps.chat.post(deps.settings.alerts_webhook_url.get_secret_value(), operator_alert(alert, pipeline))
+        await deps.chat.post(deps.settings.alerts_webhook_url.get_secret_value(), operator_alert(alert, spec.name))
         await deps.sent.record(key, "posted")
-        ALERTS_SENT.labels(pipeline.value, alert.kind).inc()
+        ALERTS_SENT.labels(spec.name, alert.kind).inc()

@@ -13,11 +13,10 @@ from typing import Any
 
 from faststream.specification import AsyncAPI
 
-from contracts.envelope import Pipeline
+from contracts.registry import PIPELINES
 from services.ops.stack import REPO, SERVICES, StackConfig
 
 DOCUMENT = REPO / "contracts" / "asyncapi.json"
-IMPLEMENTED = [Pipeline.INVOICE_FOLLOWUP, Pipeline.CONTRACT_REVIEW]
 
 
 def generate() -> dict[str, Any]:
@@ -29,7 +28,7 @@ def generate() -> dict[str, Any]:
             os.environ.clear()
             os.environ.update(StackConfig().env_for(service))
             app = importlib.import_module(f"services.{service}.app")
-            brokers.append(app.create_app(IMPLEMENTED).broker)
+            brokers.append(app.create_app(PIPELINES).broker)
     finally:
         os.environ.clear()
         os.environ.update(saved)

@@ -12,8 +12,8 @@ import httpx
 
 from contracts import deadletter as dl
 from contracts.approval import ApprovalRequested
+from contracts.contract_review import SPEC as REVIEW_SPEC
 from contracts.envelope import Envelope
-from contracts.topics import ContractReview
 from services.ops.stack import StackConfig
 from shared.topic_reader import read_topic
 
@@ -62,11 +62,11 @@ async def fire_closed_won(config: StackConfig, deals: tuple[str, ...] = SEEDED_D
 
 async def contract_report(config: StackConfig, fired: list[str]) -> ContractReport:
     report = ContractReport(fired=fired)
-    async for record in read_topic(config.kafka, ContractReview.APPROVAL_REQUESTED):
+    async for record in read_topic(config.kafka, REVIEW_SPEC.approval_requested):
         request = Envelope[ApprovalRequested].model_validate_json(record.value).payload
         if request.entity_id in fired:
             report.requests[request.entity_id] = request
-    async for record in read_topic(config.kafka, ContractReview.DEADLETTER):
+    async for record in read_topic(config.kafka, REVIEW_SPEC.dead_letter):
         key = (record.key or b"").decode()
         if key in fired:
             report.dead_letters[key] = {k: v.decode(errors="replace") for k, v in record.headers or ()}
@@ -87,7 +87,7 @@ def render_contracts(report: ContractReport) -> str:
     lines = [f"contract_review: {len(report.fired)} closed-won webhooks fired by the CRM (signed, one batch)"]
     for deal in report.fired:
         if deal in report.requests:
-            review = report.requests[deal].review
+            review = report.requests[deal].payload.review  # type: ignore[attr-defined]
             anomalies = review.anomalies if review else ()
             lines.append(
                 f"  - deal {deal}: review requested from {report.requests[deal].approver_role}, "

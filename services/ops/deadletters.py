@@ -9,7 +9,6 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from contracts import deadletter as dl
-from contracts.envelope import Pipeline
 from contracts.topics import dead_letter_topic
 from shared.topic_reader import read_topic
 
@@ -36,7 +35,7 @@ def _dead_letter(record: Any) -> DeadLetter:
 
 async def list_dead_letters(
     bootstrap: str,
-    pipelines: list[Pipeline],
+    pipelines: list[str],
     error_type: str | None = None,
     service: str | None = None,
     since: datetime | None = None,

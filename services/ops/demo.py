@@ -13,9 +13,9 @@ import httpx
 from redis.asyncio import Redis
 
 from contracts.approval import SLACK_APPROVE_ACTION
-from contracts.envelope import Pipeline
-from contracts.topics import all_topics
-from services.connectors.scheduler import request_scan
+from contracts.pipeline import PipelineSpec
+from contracts.registry import PIPELINES
+from services.connectors.pipelines.invoice_followup.scheduler import request_scan
 from services.ops.contract_demo import render_contracts, run_contract_reviews
 from services.ops.report import RunReport, build_report, render
 from services.ops.stack import Stack, StackConfig
@@ -26,9 +26,9 @@ from shared.topic_admin import delete_topics, ensure_topics
 REALM_ID = "9341453000000000"
 
 
-async def reset_state(config: StackConfig, pipelines: list[Pipeline]) -> None:
+async def reset_state(config: StackConfig, pipelines: list[PipelineSpec]) -> None:
     """A fresh run: the pipelines' topics recreated empty and the Redis database emptied."""
-    names = [t for p in pipelines for t in all_topics(p)]
+    names = [t for p in pipelines for t in p.topics]
     await delete_topics(config.kafka, names)
     await ensure_topics(config.kafka, names)
     redis = Redis.from_url(config.redis_url)
@@ -98,7 +98,7 @@ async def approve_in_slack(config: StackConfig, report: RunReport) -> str | None
 
 async def run_demo(config: StackConfig, invoices: int, customers: int, keep_running: bool) -> None:
     click.echo("resetting invoice_followup topics and Redis for a fresh run ...")
-    await reset_state(config, [Pipeline.INVOICE_FOLLOWUP, Pipeline.CONTRACT_REVIEW])
+    await reset_state(config, list(PIPELINES))
     stack = Stack(config)
     started = time.monotonic()
     try:

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contracts import deadletter as dl
-from contracts.approval import ActionExecuted, ActionKind, ActionStatus, ApprovalRequested, Route
+from contracts.approval import ActionExecuted, ActionStatus, ApprovalRequested, Route
 from contracts.envelope import Envelope
-from contracts.invoice_followup import FollowUpSkipped
-from contracts.topics import InvoiceFollowup
+from contracts.invoice_followup import SPEC as FOLLOWUP_SPEC
+from contracts.invoice_followup import FollowUpAction, FollowUpSkipped, InvoiceFollowup
 from shared.topic_reader import read_topic
 
 
@@ -39,7 +39,7 @@ class RunReport:
     def accounted(self) -> bool:
         """Every fetched invoice is skipped, dead-lettered, or has a request whose policy decision was acted on."""
         settled = len(self.fetched_ids) > 0 and not self.unaccounted
-        email = ActionKind.SEND_FOLLOWUP_EMAIL.value
+        email = FollowUpAction.SEND_FOLLOWUP_EMAIL
         # An UNCERTAIN email is accounted for too: not repeated, and handed to an operator by an alert.
         auto_done = sum(self.actions[f"{email}:{s}"] for s in ("executed", "already_done", "uncertain"))
         policy_done = auto_done + sum(
@@ -76,21 +76,21 @@ async def build_report(bootstrap: str, correlation_id: str) -> RunReport:
     report.follow_ups = len(keys(await mine(InvoiceFollowup.DECIDED)))
     report.drafted = len(keys(await mine(InvoiceFollowup.DRAFTED)))
     requests: dict[str, ApprovalRequested] = {}
-    for record in await mine(InvoiceFollowup.APPROVAL_REQUESTED):
+    for record in await mine(FOLLOWUP_SPEC.approval_requested):
         request = Envelope[ApprovalRequested].model_validate_json(record.value).payload
         requests[request.request_id] = request
     report.routes.update(r.route.value for r in requests.values())
     decided_human: set[str] = set()
-    for record in await mine(InvoiceFollowup.ACTIONS):
+    for record in await mine(FOLLOWUP_SPEC.actions):
         action = Envelope[ActionExecuted].model_validate_json(record.value).payload
         if action.status is ActionStatus.STARTED:
             continue
-        report.actions[f"{action.action.value}:{action.status.value}"] += 1
+        report.actions[f"{action.action}:{action.status.value}"] += 1
         decided_human.add(action.request_id)
-        if action.action is ActionKind.SEND_FOLLOWUP_EMAIL and action.status is ActionStatus.EXECUTED:
+        if action.action == FollowUpAction.SEND_FOLLOWUP_EMAIL and action.status is ActionStatus.EXECUTED:
             report.emails_sent.append(action.detail)
     report.pending = [r for r in requests.values() if r.route is Route.HUMAN and r.request_id not in decided_human]
-    async for record in read_topic(bootstrap, InvoiceFollowup.DEADLETTER):
+    async for record in read_topic(bootstrap, FOLLOWUP_SPEC.dead_letter):
         headers = _headers(record)
         if headers.get(dl.CORRELATION_ID) == correlation_id:
             report.dead_letters.append({**headers, "_ref": f"{record.topic}:{record.partition}:{record.offset}"})

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from contracts.envelope import Pipeline
-from services.reasoning.bootstrap import build_deps
+from contracts.pipeline import PipelineSpec
+from services.reasoning.bootstrap import build_deps, build_parts
 from services.reasoning.handlers import build_router
 from services.reasoning.settings import ReasoningSettings
 from shared.kernel import build_kernel
@@ -11,8 +11,11 @@ from shared.runtime import ServiceRuntime
 from shared.settings import KernelSettings
 
 
-def create_app(pipelines: Collection[Pipeline]) -> ServiceRuntime:
+def create_app(specs: Collection[PipelineSpec]) -> ServiceRuntime:
     settings = ReasoningSettings()
-    kernel = build_kernel("reasoning", KernelSettings())
-    kernel.broker.include_router(build_router(build_deps(kernel, settings), pipelines))
-    return ServiceRuntime("reasoning", kernel.broker, settings.http_port)
+    deps = build_deps(build_kernel("reasoning", KernelSettings()), settings)
+    parts = build_parts(deps, specs)
+    deps.kernel.broker.include_router(build_router(deps, parts))
+    runtime = ServiceRuntime("reasoning", deps.kernel.broker, settings.http_port)
+    parts.attach(runtime, deps)
+    return runtime

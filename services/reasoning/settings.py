@@ -23,8 +23,7 @@ class ReasoningSettings(BaseSettings):
     )
     model: str = "claude-sonnet-4-6"
     timeout_s: float = 60.0
-    sender_name: str = "Accounts Receivable"
     daily_budget_usd: Decimal = Field(default=Decimal("20.00"), ge=0)  # each pipeline's, unless overridden below
-    # JSON, e.g. {"contract_review": "50.00"}; 0 turns a pipeline's LLM calls off (its messages wait in Kafka).
+    # JSON, e.g. {"<pipeline>": "50.00"}; 0 turns a pipeline's LLM calls off (its messages wait in Kafka).
     pipeline_budgets_usd: dict[Pipeline, Annotated[Decimal, Field(ge=0)]] = Field(default_factory=dict)
     budget_poll_s: float = 30.0

@@ -7,4 +7,3 @@ class ValidationSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SEAMLINE_VALIDATION_", extra="ignore")
 
     http_port: int = 8802
-    max_document_bytes: int = 512_000

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from contracts.envelope import Pipeline
+from contracts.registry import PIPELINES
 from services.ops.demo import reset_state
 from services.ops.stack import REPO, Stack, StackConfig
 
@@ -71,7 +71,7 @@ def stack(kafka_bootstrap: str, redis_base_url: str, policy_dir: Path) -> Iterat
             "SEAMLINE_APPROVAL_POLICY_DIR": str(policy_dir),
         },
     )
-    asyncio.run(reset_state(config, [Pipeline.INVOICE_FOLLOWUP, Pipeline.CONTRACT_REVIEW]))
+    asyncio.run(reset_state(config, list(PIPELINES)))
     running = Stack(config)
     try:
         running.start_sandboxes(TODAY.isoformat(), invoices=0, customers=0)

@@ -13,8 +13,9 @@ import pytest
 
 from contracts import deadletter as dl
 from contracts.approval import ApprovalDecided, ApprovalRequested, Route
+from contracts.contract_review import SPEC as REVIEW_SPEC
+from contracts.contract_review import ContractReview, ContractReviewApproval
 from contracts.envelope import Envelope
-from contracts.topics import ContractReview
 from infra.sandboxes.crm import DEFAULT_WEBHOOK_SECRET, sign_hubspot_v3
 from services.ops.contract_demo import closed_won_event as event
 from services.ops.stack import Stack
@@ -130,7 +131,7 @@ def records(stack: Stack, topic: str, deal_id: str) -> list[Any]:
 def review_requests(stack: Stack, deal_id: str) -> list[ApprovalRequested]:
     return [
         Envelope[ApprovalRequested].model_validate_json(r.value).payload
-        for r in records(stack, ContractReview.APPROVAL_REQUESTED, deal_id)
+        for r in records(stack, REVIEW_SPEC.approval_requested, deal_id)
     ]
 
 
@@ -155,8 +156,8 @@ def test_signed_closed_won_webhook_leads_to_a_cited_review_a_slack_message_and_a
     assert fire(sandbox, stack, [event(deal_id)]) == 200
 
     request = eventually(lambda: review_requests(stack, deal_id), timeout_s=45, what="a review request")[0]
-    review = request.review
-    assert review is not None and request.draft is None
+    assert isinstance(request.payload, ContractReviewApproval)
+    review = request.payload.review
     assert request.route is Route.HUMAN and request.approver_role == "contract_reviewer"
     terms = review.terms
     assert terms.payment_net_days is not None and terms.payment_net_days.value == 45
@@ -198,7 +199,7 @@ def test_signed_closed_won_webhook_leads_to_a_cited_review_a_slack_message_and_a
     assert note["associations"][0]["types"][0]["associationTypeId"] == 214
     decided = [
         Envelope[ApprovalDecided].model_validate_json(r.value).payload
-        for r in records(stack, ContractReview.DECISIONS, deal_id)
+        for r in records(stack, REVIEW_SPEC.decisions, deal_id)
     ]
     assert [(d.decided_by, d.reason) for d in decided] == [
         ("lee.okafor@demo-co.example", "net 45 accepted for this customer")
@@ -262,13 +263,13 @@ def test_an_injected_instruction_contract_is_reviewed_like_any_other_and_nothing
     assert fire(sandbox, stack, [event(deal_id)]) == 200
 
     request = eventually(lambda: review_requests(stack, deal_id), timeout_s=45, what="a review request")[0]
-    assert request.route is Route.HUMAN and request.review is not None
-    flagged = {a.field for a in request.review.anomalies}
+    assert request.route is Route.HUMAN and isinstance(request.payload, ContractReviewApproval)
+    flagged = {a.field for a in request.payload.review.anomalies}
     assert {"payment_net_days", "liability_uncapped", "termination_for_convenience"} <= flagged
     eventually(lambda: slack_for(sandbox, stack, "Woodgrove Injection"), what="the Slack review message")
     time.sleep(3)
-    assert records(stack, ContractReview.DECISIONS, deal_id) == [], "no approval granted"
-    assert records(stack, ContractReview.ACTIONS, deal_id) == []
+    assert records(stack, REVIEW_SPEC.decisions, deal_id) == [], "no approval granted"
+    assert records(stack, REVIEW_SPEC.actions, deal_id) == []
     assert mails(sandbox, stack) == [] and notes_for(sandbox, stack, deal_id) == []
     pending = sandbox.get(f"{_urls(stack)['approval']}/approvals", headers={"Authorization": "Bearer demo-ops-token"})
     assert request.request_id in {p["request_id"] for p in pending.json()["pending"]}
@@ -281,7 +282,7 @@ def test_a_corrupt_pdf_is_a_typed_dead_letter_and_the_next_contract_is_processed
     good = new_deal(sandbox, stack, "After The Broken One", "pdf", CONTRACT)
     assert fire(sandbox, stack, [event(broken), event(good)]) == 200
 
-    letters = eventually(lambda: records(stack, ContractReview.DEADLETTER, broken), timeout_s=45, what="a dead letter")
+    letters = eventually(lambda: records(stack, REVIEW_SPEC.dead_letter, broken), timeout_s=45, what="a dead letter")
     headers = {k: v.decode() for k, v in letters[0].headers}
     assert headers[dl.ERROR_TYPE] == "ContractInvalid"
     assert headers[dl.ERROR_FIELD] == "document.content"

@@ -19,7 +19,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from contracts import deadletter as dl
 from contracts.approval import ApprovalDecided
 from contracts.envelope import Envelope
-from contracts.topics import InvoiceFollowup
+from contracts.invoice_followup import SPEC as FOLLOWUP_SPEC
+from contracts.invoice_followup import FollowUpApproval
 from services.ops.demo import trigger
 from services.ops.report import RunReport, build_report
 from services.ops.stack import Stack
@@ -67,8 +68,9 @@ def test_overdue_invoice_leads_to_exactly_one_email_after_approval_and_one_crm_n
     correlation_id = run(trigger(stack.config, "e2e"))
 
     request = pending_request(stack, correlation_id).pending[0]
-    assert request.draft.facts.invoice_number == "E2E-9001"
-    assert request.draft.facts.amount_due == Decimal("4321.09")
+    assert isinstance(request.payload, FollowUpApproval)
+    assert request.payload.draft.facts.invoice_number == "E2E-9001"
+    assert request.payload.draft.facts.amount_due == Decimal("4321.09")
     assert request.approver_role == "ar_manager"
     posted = eventually(
         lambda: [m for m in slack(stack, sandbox) if "E2E-9001" in json.dumps(m["payload"])], what="Slack message"
@@ -226,7 +228,7 @@ def test_read_only_tenant_records_what_it_would_send_and_sends_nothing(stack: St
     assert report.pending == []
     actions = [
         json.loads(r.value)["payload"]
-        for r in run(_records(stack.config.kafka, InvoiceFollowup.ACTIONS))
+        for r in run(_records(stack.config.kafka, FOLLOWUP_SPEC.actions))
         if dict(r.headers)[dl.MSG_CORRELATION_ID].decode() == correlation_id
     ]
     assert {"ap@c930.example" in a["detail"] for a in actions} == {True}, "records who would have been emailed"
@@ -260,17 +262,17 @@ def test_duplicate_decision_and_redelivery_after_restart_still_send_one_email(
 
     decided = [
         r
-        for r in run(_records(stack.config.kafka, InvoiceFollowup.DECISIONS))
+        for r in run(_records(stack.config.kafka, FOLLOWUP_SPEC.decisions))
         if Envelope[ApprovalDecided].model_validate_json(r.value).payload.request_id == request.request_id
     ]
-    run(_publish_again(stack.config.kafka, InvoiceFollowup.DECISIONS, decided[0].value, key=request.entity_id))
+    run(_publish_again(stack.config.kafka, FOLLOWUP_SPEC.decisions, decided[0].value, key=request.entity_id))
     eventually(
         lambda: report_for(stack, correlation_id).actions["send_followup_email:already_done"] == 1,
         what="the duplicate decision to be recognised",
     )
 
     stack.stop("approval", signal.SIGTERM)
-    position = TopicPartition(InvoiceFollowup.DECISIONS, decided[0].partition)
+    position = TopicPartition(FOLLOWUP_SPEC.decisions, decided[0].partition)
     run(_rewind(stack.config.kafka, "approval.invoice_followup.executor", {position: decided[0].offset}))
     stack.start_service("approval")
     eventually(

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from contracts.topics import ContractReview
+from contracts.contract_review import ContractReview
 from services.ops.stack import Stack
 from tests.e2e.conftest import eventually
 from tests.e2e.test_contract_review import CONTRACT, event, fire, new_deal, records, review_requests

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from contracts.envelope import Pipeline
 from contracts.topics import audit_topic, dead_letter_topic
 from services.ops.stack import REPO, Stack
 from shared.topic_reader import read_topic
@@ -35,7 +34,7 @@ def test_no_secret_appears_in_logs_audit_records_or_dead_letters(stack: Stack) -
 
     async def topics() -> str:
         out = []
-        for pipeline in (Pipeline.INVOICE_FOLLOWUP, Pipeline.CONTRACT_REVIEW):
+        for pipeline in ("invoice_followup", "contract_review"):
             for name in (audit_topic(pipeline), dead_letter_topic(pipeline)):
                 async for record in read_topic(stack.config.kafka, name):
                     out.append((record.value or b"").decode(errors="replace"))

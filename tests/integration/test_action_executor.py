@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from redis.asyncio import Redis
 
-from contracts.approval import ActionExecuted, ActionKind, ActionStatus
+from contracts.approval import ActionExecuted, ActionStatus
+from contracts.invoice_followup import FollowUpAction
 from services.approval.domain import PlannedAction
-from services.approval.executor import ActionExecutor
+from services.approval.executor import ActionExecutor, Perform
 from shared.errors import OutcomeUnknown, UpstreamUnavailable
 from shared.idempotency import RedisIdempotencyStore
 
@@ -32,17 +33,26 @@ class FakeCrm:
         return "note-1"
 
 
+def _sends(mailer: FakeMailer) -> Perform:
+    """The port call the follow-up flow makes for an email."""
+
+    async def perform(planned: PlannedAction) -> str:
+        return await mailer.send(planned.to, planned.subject, planned.body, planned.key)
+
+    return perform
+
+
 async def _journal(started: ActionExecuted) -> None:
     assert started.status is ActionStatus.STARTED
 
 
 def _email(key: str) -> PlannedAction:
-    return PlannedAction(ActionKind.SEND_FOLLOWUP_EMAIL, key, to="ap@x.example", subject="s", body="b")
+    return PlannedAction(FollowUpAction.SEND_FOLLOWUP_EMAIL, key, to="ap@x.example", subject="s", body="b")
 
 
 async def test_a_delivered_twice_action_sends_once(redis: Redis, unique: str) -> None:
     mailer = FakeMailer()
-    executor = ActionExecutor(mailer, FakeCrm(), RedisIdempotencyStore(redis, unique))
+    executor = ActionExecutor(_sends(mailer), RedisIdempotencyStore(redis, unique))
     first = await executor.run("r1", "131", _email("k1"), _journal)
     second = await executor.run("r1", "131", _email("k1"), _journal)
     assert (first.status, second.status) == (ActionStatus.EXECUTED, ActionStatus.ALREADY_DONE)
@@ -51,7 +61,7 @@ async def test_a_delivered_twice_action_sends_once(redis: Redis, unique: str) ->
 
 async def test_a_failed_send_is_retried_and_then_sent_once(redis: Redis, unique: str) -> None:
     mailer = FakeMailer(fail_times=1)
-    executor = ActionExecutor(mailer, FakeCrm(), RedisIdempotencyStore(redis, unique))
+    executor = ActionExecutor(_sends(mailer), RedisIdempotencyStore(redis, unique))
     with pytest.raises(UpstreamUnavailable):
         await executor.run("r1", "131", _email("k2"), _journal)
     retried = await executor.run("r1", "131", _email("k2"), _journal)
@@ -63,7 +73,7 @@ async def test_an_attempt_cut_off_by_a_crash_is_not_repeated_but_reported_uncert
     store = RedisIdempotencyStore(redis, unique)
     await store.record("k3:attempt", "2026-11-21T10:00:00+00:00")  # what a process killed mid-send leaves behind
     mailer = FakeMailer()
-    result = await ActionExecutor(mailer, FakeCrm(), store).run("r1", "131", _email("k3"), _journal)
+    result = await ActionExecutor(_sends(mailer), store).run("r1", "131", _email("k3"), _journal)
     assert result.status is ActionStatus.UNCERTAIN
     assert "2026-11-21T10:00:00" in result.detail
     assert mailer.sent == []
@@ -77,7 +87,7 @@ class LostAnswerMailer(FakeMailer):
 
 async def test_a_send_whose_answer_is_lost_is_uncertain_and_never_repeated(redis: Redis, unique: str) -> None:
     mailer = LostAnswerMailer()
-    executor = ActionExecutor(mailer, FakeCrm(), RedisIdempotencyStore(redis, unique))
+    executor = ActionExecutor(_sends(mailer), RedisIdempotencyStore(redis, unique))
     first = await executor.run("r1", "131", _email("k3"), _journal)
     again = await executor.run("r1", "131", _email("k3"), _journal)
     assert (first.status, again.status) == (ActionStatus.UNCERTAIN, ActionStatus.UNCERTAIN)

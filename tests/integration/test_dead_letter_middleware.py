@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer
 from faststream.kafka import KafkaMessage
 
 from contracts import deadletter as dl
-from contracts.envelope import Contract, Envelope, Pipeline
+from contracts.envelope import Contract, Envelope
 from contracts.topics import dead_letter_topic
 from shared.errors import ContractInvalid, UpstreamUnavailable
 from shared.kernel import build_kernel
@@ -20,7 +20,7 @@ from shared.settings import KernelSettings
 from shared.topic_admin import ensure_topics
 
 pytestmark = pytest.mark.integration
-PIPELINE = Pipeline.INVOICE_FOLLOWUP
+PIPELINE = "invoice_followup"
 
 
 class Ping(Contract):

@@ -8,13 +8,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from contracts import deadletter as dl
-from contracts.envelope import Pipeline
 from contracts.topics import dead_letter_topic
 from services.ops.deadletters import MAX_REPLAYS, fetch, list_dead_letters, replay
 from shared.topic_admin import ensure_topics
 
 pytestmark = pytest.mark.integration
-PIPELINE = Pipeline.INVOICE_FOLLOWUP
+PIPELINE = "invoice_followup"
 
 
 async def _dead_letter(bootstrap: str, source: str, unique: str, replays: int = 0) -> str:

@@ -20,8 +20,11 @@ from redis.asyncio import Redis
 from starlette.applications import Starlette
 
 from contracts.approval import ActionExecuted, ActionStatus, ApprovalDecided, Decision
-from services.approval.domain import PlannedAction, plan_actions
+from contracts.registry import PIPELINES
+from services.approval.bootstrap import build_parts
+from services.approval.domain import PlannedAction
 from services.approval.executor import ActionExecutor
+from services.approval.pipelines.invoice_followup.domain import plan_actions
 from services.approval.resolve_web import build_resolve_routes
 from shared.audit import AuditWriter
 from shared.errors import UpstreamUnavailable
@@ -86,7 +89,8 @@ async def world(redis: Redis, unique: str) -> AsyncIterator[World]:
     deps, store, publisher = approval_deps()
     mailer = Mailer()
     deps.done = RedisIdempotencyStore(redis, f"actions-{unique}")
-    deps.executor = ActionExecutor(mailer, Crm(), deps.done)
+    deps.mailer, deps.crm = mailer, Crm()
+    build_parts(deps, PIPELINES)
     deps.kernel = Kernel("approval", KernelSettings(), None, publisher, AuditWriter(publisher, "approval"))  # type: ignore[arg-type]
     requested = approval_request()
     await store.add(requested)
@@ -101,7 +105,7 @@ async def world(redis: Redis, unique: str) -> AsyncIterator[World]:
     email = plan_actions(requested.payload)[0]
     app = Starlette(routes=build_resolve_routes(deps))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://approval.test") as api:
-        yield World(api, mailer, deps.executor, publisher, email, requested.payload.request_id)
+        yield World(api, mailer, deps.executor("invoice_followup"), publisher, email, requested.payload.request_id)
 
 
 async def _cut_off_mid_send(world: World) -> None:

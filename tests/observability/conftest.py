@@ -24,7 +24,7 @@ import httpx
 import pytest
 import yaml
 
-from contracts.envelope import Pipeline
+from contracts.registry import spec
 from services.ops.demo import reset_state
 from services.ops.stack import REPO, Stack, StackConfig
 
@@ -63,7 +63,7 @@ def stack(kafka_bootstrap: str, redis_base_url: str) -> Iterator[Stack]:
         log_dir=REPO / ".run" / "observability-logs",
         extra_env={"SEAMLINE_RETRY_BASE_DELAY_S": "0.05", "SEAMLINE_RETRY_MAX_ATTEMPTS": "3"},
     )
-    asyncio.run(reset_state(config, [Pipeline.INVOICE_FOLLOWUP]))
+    asyncio.run(reset_state(config, [spec("invoice_followup")]))
     running = Stack(config)
     try:
         running.start_sandboxes(date.today().isoformat(), invoices=0, customers=0)

@@ -96,8 +96,8 @@ def test_services_run_the_cli_with_their_pipelines_and_report_health(service: st
     assert command[:3] == ["seamline", "run", service]
     assert command[3] == "--pipelines"
     assert [Pipeline(p) for p in command[4].split(",")] == [
-        Pipeline.INVOICE_FOLLOWUP,
-        Pipeline.CONTRACT_REVIEW,
+        "invoice_followup",
+        "contract_review",
     ]
     port = _environment(service)[f"SEAMLINE_{service.upper()}_HTTP_PORT"]
     assert f"127.0.0.1:{port}:{port}" in spec["ports"]

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from contracts.approval import ActionExecuted
 from contracts.invoice_followup import (
     DunningStage,
     FollowUpDrafted,
@@ -170,3 +171,17 @@ def follow_up_drafted(facts: FollowUpDue | None = None, **overrides: Any) -> Fol
     }
     fields.update(overrides)
     return FollowUpDrafted(**fields)
+
+
+def action_executed(**overrides: Any) -> ActionExecuted:
+    fields: dict[str, Any] = {
+        "request_id": "req-1",
+        "action": "send_followup_email",
+        "entity_id": "131",
+        "status": "executed",
+        "idempotency_key": "key-1",
+        "detail": "<message-id@sandbox>",
+        "executed_at": NOW,
+    }
+    fields.update(overrides)
+    return ActionExecuted.model_validate(fields)

@@ -9,8 +9,10 @@ from typing import Any
 import anthropic
 import pytest
 
-from services.reasoning.adapters.anthropic_drafter import TOOL, AnthropicDrafter
-from services.reasoning.domain import Prompt, prompt_facts
+from services.reasoning.adapters.anthropic_messages import AnthropicMessages
+from services.reasoning.llm import Prompt
+from services.reasoning.pipelines.invoice_followup.adapters.anthropic_drafter import TOOL, AnthropicDrafter
+from services.reasoning.pipelines.invoice_followup.domain import prompt_facts
 from shared.errors import AppError, DraftRefused, RateLimited, UpstreamRejected, UpstreamUnavailable
 from tests.unit.factories import follow_up_due
 
@@ -35,7 +37,7 @@ def _drafter(handler: Handler) -> AnthropicDrafter:
         max_retries=0,  # retries are the dead-letter middleware's job; the adapter only classifies
         http_client=wire.AsyncClient(transport=wire.MockTransport(handler)),
     )
-    return AnthropicDrafter(client, MODEL)
+    return AnthropicDrafter(AnthropicMessages(client, MODEL))
 
 
 def _message(content: list[dict[str, Any]], **usage: int) -> dict[str, Any]:

@@ -19,10 +19,12 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
-from contracts.approval import ActionKind, ApprovalDecided, ApprovalRequested, Route
-from contracts.envelope import Contract, Envelope, Pipeline
+from contracts.approval import ActionKind, ApprovalDecided, ApprovalRequested, GuardedAction, Route
+from contracts.envelope import Contract, Envelope
+from contracts.invoice_followup import FollowUpAction, FollowUpApproval
+from contracts.registry import PIPELINES
 from services.approval.adapters.links import LinkSigner
-from services.approval.bootstrap import ApprovalDeps, PolicyBook
+from services.approval.bootstrap import ApprovalDeps, PolicyBook, build_parts
 from services.approval.domain import parse_policy
 from services.approval.settings import REPO, ApprovalSettings
 from services.approval.web import build_routes
@@ -85,14 +87,16 @@ def approval_deps() -> tuple[ApprovalDeps, FakeApprovalStore, FakePublisher]:
         store=store,
         links=LinkSigner("link-secret-for-tests", "http://approval.test"),
         done=None,  # type: ignore[arg-type]
-        executor=None,  # type: ignore[arg-type]
+        mailer=None,  # type: ignore[arg-type]
+        crm=None,  # type: ignore[arg-type]
     )
+    build_parts(deps, PIPELINES)
     return deps, store, publisher
 
 
 def approval_request(
     request_id: str = "req-1",
-    action: ActionKind = ActionKind.SEND_FOLLOWUP_EMAIL,
+    action: ActionKind = FollowUpAction.SEND_FOLLOWUP_EMAIL,
     requested_by: str = "seamline:invoice_followup",
     expires_in: timedelta = timedelta(hours=72),
 ) -> Envelope[ApprovalRequested]:
@@ -109,10 +113,10 @@ def approval_request(
         policy_version=loaded.policy.version,
         policy_hash=loaded.sha256,
         summary="Send the firm follow-up",
-        draft=follow_up_drafted(),
+        payload=FollowUpApproval(draft=follow_up_drafted()),
         expires_at=datetime.now(UTC) + expires_in,
     )
-    return Envelope.start(request, pipeline=Pipeline.INVOICE_FOLLOWUP, tenant="demo-co")
+    return Envelope.start(request, pipeline="invoice_followup", tenant="demo-co")
 
 
 @pytest_asyncio.fixture
@@ -161,7 +165,7 @@ async def test_post_decides_once_and_publishes_the_decision(api: Any) -> None:
     [
         ("approver outside the routed role", {}, "sam.chen@demo-co.example"),
         ("requester approving their own request", {"requested_by": APPROVER}, APPROVER),
-        ("never-automated action", {"action": ActionKind.CHANGE_BANK_DETAILS}, APPROVER),
+        ("never-automated action", {"action": GuardedAction.CHANGE_BANK_DETAILS}, APPROVER),
         ("expired request", {"expires_in": timedelta(seconds=-1)}, APPROVER),
     ],
 )

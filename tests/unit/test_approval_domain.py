@@ -11,23 +11,17 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from pydantic import ValidationError
 
-from contracts.approval import ActionKind, ApprovalRequested, Route
-from contracts.envelope import Pipeline
+from contracts.approval import ActionKind, ApprovalRequested, GuardedAction, Route
+from contracts.invoice_followup import FollowUpAction
+from contracts.registry import action_kinds
 from services.approval.adapters.links import LinkSigner
-from services.approval.domain import (
-    NEVER_AUTOMATED,
-    LoadedPolicy,
-    check_decider,
-    followup_request,
-    parse_policy,
-    plan_actions,
-    route,
-)
+from services.approval.domain import NEVER_AUTOMATED, LoadedPolicy, check_decider, parse_policy, route
+from services.approval.pipelines.invoice_followup.domain import followup_request, plan_actions
 from shared.errors import PolicyRefused
 from tests.unit.factories import DEMO_POLICY, NOW, follow_up_drafted, follow_up_due
 
-FOLLOWUP = Pipeline.INVOICE_FOLLOWUP
-SEND = ActionKind.SEND_FOLLOWUP_EMAIL
+FOLLOWUP = "invoice_followup"
+SEND = FollowUpAction.SEND_FOLLOWUP_EMAIL
 MARIA = "maria.lopez@demo-co.example"  # ar_manager
 SAM = "sam.chen@demo-co.example"  # controller
 DEMO_TEXT = DEMO_POLICY.read_text()
@@ -50,7 +44,7 @@ def _policy(pipelines: str = "", never: str = "[]") -> LoadedPolicy:
 
 def _request(demo: LoadedPolicy, amount: str = "1250.00", **update: object) -> ApprovalRequested:
     drafted = follow_up_drafted(follow_up_due(amount_due=Decimal(amount)))
-    request = followup_request(drafted, "demo-co", FOLLOWUP, demo, NOW)
+    request = followup_request(drafted, "demo-co", demo, NOW)
     return request.model_copy(update=update) if update else request
 
 
@@ -72,7 +66,7 @@ def test_the_demo_tenant_policy_loads(demo: LoadedPolicy) -> None:
 def test_the_never_automated_list_cannot_shrink() -> None:
     loaded = _policy(never="[]")
     assert loaded.policy.never_automated >= NEVER_AUTOMATED
-    assert route(loaded.policy, FOLLOWUP, ActionKind.CHANGE_BANK_DETAILS, Decimal(1)) == (Route.NEVER, None)
+    assert route(loaded.policy, FOLLOWUP, GuardedAction.CHANGE_BANK_DETAILS, Decimal(1)) == (Route.NEVER, None)
 
 
 def test_the_never_automated_list_can_grow() -> None:
@@ -111,7 +105,7 @@ def test_the_hash_changes_with_any_edit() -> None:
         (SEND, "1000.00", (Route.HUMAN, "ar_manager")),  # at the threshold a human decides
         (SEND, "1000.01", (Route.HUMAN, "ar_manager")),
         (SEND, "250000.00", (Route.HUMAN, "ar_manager")),
-        (ActionKind.POST_CRM_NOTE, "10.00", (Route.NEVER, None)),  # no rule for it: never
+        (FollowUpAction.POST_CRM_NOTE, "10.00", (Route.NEVER, None)),  # no rule for it: never
         *((kind, "10.00", (Route.NEVER, None)) for kind in sorted(NEVER_AUTOMATED)),
     ],
 )
@@ -137,9 +131,9 @@ def test_a_pipeline_is_read_only_unless_the_policy_says_otherwise() -> None:
 
 
 def test_a_pipeline_missing_from_the_policy_executes_nothing(demo: LoadedPolicy) -> None:
-    assert demo.policy.for_pipeline(Pipeline.CASH_PLANNING).read_only is True
-    for action in ActionKind:
-        assert route(demo.policy, Pipeline.CASH_PLANNING, action, Decimal("1.00")) == (Route.NEVER, None)
+    assert demo.policy.for_pipeline("cash_planning").read_only is True
+    for action in (*action_kinds(), *GuardedAction):
+        assert route(demo.policy, "cash_planning", action, Decimal("1.00")) == (Route.NEVER, None)
 
 
 # --- requests ----------------------------------------------------------------------------------------
@@ -147,7 +141,7 @@ def test_a_pipeline_missing_from_the_policy_executes_nothing(demo: LoadedPolicy)
 
 def test_followup_request_carries_the_facts_and_the_policy(demo: LoadedPolicy) -> None:
     request = _request(demo)
-    assert request.action is SEND
+    assert request.action == SEND
     assert (request.entity_id, request.amount, request.currency) == ("131", Decimal("1250.00"), "USD")
     assert (request.route, request.approver_role) == (Route.HUMAN, "ar_manager")
     assert (request.policy_version, request.policy_hash) == ("2026-11-21.1", demo.sha256)
@@ -166,11 +160,10 @@ def test_small_balances_route_automatically(demo: LoadedPolicy) -> None:
 
 
 def test_request_id_is_the_same_for_the_same_invoice_and_scan_date(demo: LoadedPolicy) -> None:
-    first = followup_request(follow_up_drafted(), "demo-co", FOLLOWUP, demo, NOW)
+    first = followup_request(follow_up_drafted(), "demo-co", demo, NOW)
     rerun = followup_request(
         follow_up_drafted(subject="Another wording", model="claude-sonnet-4-5"),
         "demo-co",
-        FOLLOWUP,
         demo,
         NOW + timedelta(hours=5),
     )
@@ -190,9 +183,9 @@ def test_request_id_is_the_same_for_the_same_invoice_and_scan_date(demo: LoadedP
 def test_request_id_differs_for_another_tenant_invoice_or_scan(
     demo: LoadedPolicy, tenant: str, invoice_id: str, as_of: date
 ) -> None:
-    base = followup_request(follow_up_drafted(), "demo-co", FOLLOWUP, demo, NOW)
+    base = followup_request(follow_up_drafted(), "demo-co", demo, NOW)
     other = follow_up_drafted(follow_up_due(invoice_id=invoice_id, as_of=as_of))
-    assert followup_request(other, tenant, FOLLOWUP, demo, NOW).request_id != base.request_id
+    assert followup_request(other, tenant, demo, NOW).request_id != base.request_id
 
 
 # --- who may decide ----------------------------------------------------------------------------------
@@ -212,7 +205,7 @@ def test_the_named_approver_may_decide_before_expiry(demo: LoadedPolicy) -> None
         ({}, "mallory@evil.example", timedelta(0), "does not hold the ar_manager role"),
         ({"requested_by": MARIA}, MARIA, timedelta(0), "cannot approve their own request"),
         (
-            {"action": ActionKind.CHANGE_BANK_DETAILS},
+            {"action": GuardedAction.CHANGE_BANK_DETAILS},
             MARIA,
             timedelta(0),
             "never automated, even with an approval",
@@ -256,8 +249,8 @@ def test_an_approved_follow_up_is_one_email_and_one_crm_note(demo: LoadedPolicy)
     email, note = plan_actions(request)
     assert email.action is SEND
     assert email.to == "billing@harbor-marine.example"
-    assert (email.subject, email.body) == (request.draft.subject, request.draft.body)
-    assert note.action is ActionKind.POST_CRM_NOTE
+    assert (email.subject, email.body) == (request.payload.draft.subject, request.payload.draft.body)
+    assert note.action == FollowUpAction.POST_CRM_NOTE
     assert note.body == (
         "Follow-up (final) sent to billing@harbor-marine.example for invoice 1131: "
         "USD 1250.00, 32 days overdue. Subject: Final reminder: invoice 1131"

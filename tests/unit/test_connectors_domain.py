@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.connectors.domain import (
+from services.connectors.pipelines.invoice_followup.domain import (
     customer_payments_query,
     customer_ref,
     overdue_invoices_query,

@@ -15,12 +15,14 @@ from contracts.contract_review import ContractChunk, RawContractFetched
 from infra.sandboxes.anthropic_api import AnthropicState
 from infra.sandboxes.documents_seed import CONTRACT_5001, CONTRACT_5005, render
 from infra.sandboxes.runner import SandboxConfig, running_sandboxes
-from services.reasoning.adapters.anthropic_extractor import AnthropicExtractor
+from services.reasoning.adapters.anthropic_messages import AnthropicMessages
 from services.reasoning.adapters.prompt_files import load_prompt
-from services.reasoning.contract_domain import terms_tool, verify_and_merge
-from services.reasoning.contract_patterns import extract_chunk
+from services.reasoning.pipelines import contract_review
+from services.reasoning.pipelines.contract_review.adapters.anthropic_extractor import AnthropicExtractor
+from services.reasoning.pipelines.contract_review.domain import terms_tool, verify_and_merge
+from services.reasoning.pipelines.contract_review.patterns import extract_chunk
 from services.rules.pipelines.contract_review.domain import chunk_contract
-from services.validation.contract_domain import DocumentLimits, validate_contract
+from services.validation.pipelines.contract_review.domain import DocumentLimits, validate_contract
 from shared.errors import ContractInvalid
 
 CHUNKS = (
@@ -121,19 +123,20 @@ async def test_the_sdk_path_extracts_cited_terms_from_the_sandbox(
     sandbox_client: tuple[anthropic.AsyncAnthropic, AnthropicState],
 ) -> None:
     client, state = sandbox_client
-    extractor = AnthropicExtractor(client, "claude-sonnet-4-6")
+    extractor = AnthropicExtractor(AnthropicMessages(client, "claude-sonnet-4-6"))
     chunks = chunk_contract(CONTRACT_5001)
-    answers = [await extractor.extract_terms(load_prompt("contract_terms.v1"), c) for c in chunks]
+    prompt = load_prompt(contract_review.__name__, "contract_terms.v1")
+    answers = [await extractor.extract_terms(prompt, c) for c in chunks]
     terms, rejected = verify_and_merge(chunks, [a.values for a in answers])
     assert rejected == ()
     assert terms.payment_net_days is not None and terms.payment_net_days.value == 45
     assert terms.liability_cap_multiple is not None and terms.liability_cap_multiple.value == Decimal(1)
     assert terms.effective_date is not None and terms.effective_date.value == date(2026, 3, 1)
-    assert all(a.input_tokens > 0 for a in answers)
+    assert all(a.usage.input_tokens > 0 for a in answers)
     assert state.requests[0]["tool_choice"] == {"type": "tool", "name": "record_contract_terms"}
 
     state.mode = "wrong_amount"  # the sandbox misquotes: every value must be rejected
-    misquoted = [await extractor.extract_terms(load_prompt("contract_terms.v1"), c) for c in chunks]
+    misquoted = [await extractor.extract_terms(prompt, c) for c in chunks]
     terms, rejected = verify_and_merge(chunks, [a.values for a in misquoted])
     assert terms.model_dump(exclude_none=True) == {} and len(rejected) >= 10
 

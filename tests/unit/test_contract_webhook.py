@@ -7,7 +7,7 @@ import json
 import pytest
 
 from infra.sandboxes.crm import sign_hubspot_v3
-from services.connectors.webhook_domain import (
+from services.connectors.pipelines.contract_review.domain import (
     MAX_AGE_MS,
     WebhookRejected,
     closed_won_events,

@@ -13,7 +13,7 @@ from aiokafka.errors import (
 )
 from pydantic import ValidationError
 
-from contracts.envelope import Envelope, Pipeline
+from contracts.envelope import Envelope
 from contracts.invoice_followup import FollowUpDue
 from shared.deadletter import UnexpectedError, classify
 from shared.errors import (
@@ -67,7 +67,7 @@ def test_classify_passes_our_errors_through_untouched(error: AppError) -> None:
 
 
 def test_classify_turns_a_validation_error_into_contract_invalid_with_the_field_path() -> None:
-    good = Envelope.start(follow_up_due(), pipeline=Pipeline.INVOICE_FOLLOWUP, tenant="demo-co")
+    good = Envelope.start(follow_up_due(), pipeline="invoice_followup", tenant="demo-co")
     data = good.model_dump(mode="json")
     data["payload"]["amount_due"] = "twelve hundred"
     with pytest.raises(ValidationError) as caught:

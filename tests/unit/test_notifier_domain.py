@@ -2,14 +2,117 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from contracts import deadletter as dl
-from contracts.approval import ApprovalLink, ApprovalRequested
-from contracts.envelope import Pipeline
-from services.approval.domain import followup_request, parse_policy
-from services.notifier.domain import DeadLetterRef, approval_message, dead_letter_alert, dead_letter_digest
-from tests.unit.factories import DEMO_POLICY, NOW, follow_up_drafted, follow_up_due
+from contracts.approval import ApprovalLink, ApprovalRequested, Route
+from contracts.contract_review import (
+    Anomaly,
+    Citation,
+    Cited,
+    ContractReviewApproval,
+    ContractReviewSummary,
+    ContractTerms,
+    DocumentKind,
+    DocumentMeta,
+    KeyDates,
+    Severity,
+)
+from contracts.invoice_followup import FollowUpApproval, FollowUpDrafted
+from services.notifier.domain import DeadLetterRef, dead_letter_alert, dead_letter_digest
+from services.notifier.pipelines.contract_review.domain import contract_review_message
+from services.notifier.pipelines.invoice_followup.domain import approval_message
+from shared.errors import ContractInvalid
+from tests.unit.factories import AS_OF, NOW, follow_up_drafted, follow_up_due
+
+DEMO_POLICY_VERSION = "2026-11-21.1"  # infra/tenants/demo-co/policy.yaml
+
+
+def followup_request(
+    drafted: FollowUpDrafted | None = None,
+    route: Route = Route.HUMAN,
+    links: tuple[ApprovalLink, ...] = (),
+    request_id: str = "req-followup-131",
+) -> ApprovalRequested:
+    """A follow-up request as the approval service makes it under the demo tenant's policy (ar_manager, 72 h)."""
+    drafted = drafted or follow_up_drafted()
+    facts = drafted.facts
+    return ApprovalRequested(
+        request_id=request_id,
+        action="send_followup_email",
+        entity_id=facts.invoice_id,
+        amount=facts.amount_due,
+        currency=facts.currency,
+        route=route,
+        approver_role="ar_manager" if route is Route.HUMAN else None,
+        requested_by="seamline:invoice_followup",
+        policy_version=DEMO_POLICY_VERSION,
+        policy_hash="0" * 64,
+        summary=(
+            f"Send the {facts.stage.value} follow-up to {facts.customer_name} <{facts.customer_email}> for invoice "
+            f"{facts.invoice_number}: {facts.currency} {facts.amount_due}, {facts.days_overdue} days overdue."
+        ),
+        payload=FollowUpApproval(draft=drafted),
+        expires_at=NOW + timedelta(hours=72),
+        links=links,
+    )
+
+
+def review_request(
+    route: Route = Route.HUMAN, links: tuple[ApprovalLink, ...] = (), request_id: str = "req-review-9001"
+) -> ApprovalRequested:
+    """A contract review request under the demo tenant's policy (contract_reviewer, 168 h), one departure found."""
+    meta = DocumentMeta(
+        deal_id="9001",
+        deal_name="Acme Freight renewal",
+        annual_fees=Decimal("48000.00"),
+        currency="USD",
+        as_of=AS_OF,
+        document_id="doc-9001",
+        kind=DocumentKind.TEXT,
+        sha256="a" * 64,
+        chars=1200,
+    )
+    quote = "Payment is due sixty (60) days after the invoice date."
+    net = Cited[int](value=60, citation=Citation(chunk_id="c003", quote=quote, start=400, end=400 + len(quote)))
+    review = ContractReviewSummary(
+        meta=meta,
+        terms=ContractTerms(payment_net_days=net),
+        anomalies=(
+            Anomaly(
+                field="payment_net_days",
+                found="net 60",
+                baseline="net 30 or shorter",
+                severity=Severity.MEDIUM,
+                citation=net.citation,
+            ),
+        ),
+        dates=KeyDates(term_end=date(2027, 11, 30)),
+        baseline_version="3",
+        model="offline-extractor",
+        summary="Contract for deal 9001 (Acme Freight renewal): 1 departure(s) from the baseline.",
+    )
+    return ApprovalRequested(
+        request_id=request_id,
+        action="review_contract",
+        entity_id=meta.deal_id,
+        amount=Decimal("48000.00"),
+        currency="USD",
+        route=route,
+        approver_role="contract_reviewer" if route is Route.HUMAN else None,
+        requested_by="seamline:contract_review",
+        policy_version=DEMO_POLICY_VERSION,
+        policy_hash="0" * 64,
+        summary=review.summary,
+        payload=ContractReviewApproval(review=review),
+        expires_at=NOW + timedelta(hours=168),
+        links=links,
+    )
+
 
 # Slack's documented caps.
 HEADER_MAX = 150
@@ -27,11 +130,7 @@ def _request(
     links: tuple[ApprovalLink, ...] = LINKS, subject: str | None = None, body: str | None = None
 ) -> ApprovalRequested:
     overrides = {k: v for k, v in (("subject", subject), ("body", body)) if v is not None}
-    drafted = follow_up_drafted(follow_up_due(), **overrides)
-    request = followup_request(
-        drafted, "demo-co", Pipeline.INVOICE_FOLLOWUP, parse_policy(DEMO_POLICY.read_text()), NOW
-    )
-    return request.model_copy(update={"links": links})
+    return followup_request(follow_up_drafted(follow_up_due(), **overrides), links=links)
 
 
 def _blocks(message: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -119,6 +218,30 @@ def test_the_longest_draft_the_model_may_write_fits_a_slack_section() -> None:
     assert len(body) <= 4000  # what the submit_followup_draft tool accepts
     message = approval_message(_request(subject="S" * 200, body=body), "demo-co")
     assert max(len(t) for t in _all_texts(message)) <= SECTION_TEXT_MAX
+
+
+def test_a_contract_review_message_shows_each_departure_with_its_quote_and_the_buttons() -> None:
+    request = review_request(links=LINKS[:1])
+    message = contract_review_message(request, "demo-co")
+    assert message["text"].startswith("Contract review needed (demo-co): Contract for deal 9001")
+    assert _blocks(message, "header")[0]["text"]["text"] == "Contract review: Acme Freight renewal"
+    texts = _all_texts(message)
+    departure = "*payment_net_days* (medium): found net 60; baseline net 30 or shorter"
+    assert f"{departure}\n>Payment is due sixty (60) days after the invoice date. _(c003)_" in texts
+    assert "*Reviewer role*\ncontract_reviewer" in texts
+    (actions,) = _blocks(message, "actions")
+    assert [(b["action_id"], b.get("value")) for b in actions["elements"][:2]] == [
+        ("seamline_approve", request.request_id),
+        ("seamline_reject", request.request_id),
+    ]
+    assert actions["elements"][2]["url"] == LINKS[0].url
+
+
+def test_each_message_refuses_another_pipelines_request_by_name() -> None:
+    with pytest.raises(ContractInvalid, match="ContractReviewApproval, not the draft"):
+        approval_message(review_request(), "demo-co")
+    with pytest.raises(ContractInvalid, match="FollowUpApproval, not the review"):
+        contract_review_message(followup_request(), "demo-co")
 
 
 # --- dead letters ------------------------------------------------------------------------------------

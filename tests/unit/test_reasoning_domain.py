@@ -10,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts.invoice_followup import DunningStage, FollowUpDue
-from services.reasoning.adapters.offline import OfflineDrafter
 from services.reasoning.adapters.prompt_files import load_prompt
-from services.reasoning.domain import Draft, Prompt, check_grounding, cost_usd, prompt_facts
+from services.reasoning.llm import Prompt, cost_usd
+from services.reasoning.pipelines import invoice_followup
+from services.reasoning.pipelines.invoice_followup.adapters.offline import OfflineDrafter
+from services.reasoning.pipelines.invoice_followup.domain import Draft, check_grounding, prompt_facts
 from shared.errors import DraftRefused
 from tests.unit.factories import follow_up_due
 
@@ -51,7 +53,7 @@ def test_prompt_facts_leave_out_the_email_address_and_customer_id() -> None:
 
 
 def test_the_shipped_prompt_file_loads_with_its_id_and_version() -> None:
-    prompt = load_prompt("followup_email.v1")
+    prompt = load_prompt(invoice_followup.__name__, "followup_email.v1")
     assert (prompt.prompt_id, prompt.version) == ("followup_email", "1")
     assert "submit_followup_draft" in prompt.system
     assert not prompt.system.startswith("---")

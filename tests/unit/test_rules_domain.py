@@ -17,7 +17,13 @@ from contracts.invoice_followup import (
     PastInvoice,
     SkipReason,
 )
-from services.rules.pipelines.invoice_followup.domain import DunningPolicy, average_days_to_pay, days_overdue, decide, dunning_stage
+from services.rules.pipelines.invoice_followup.domain import (
+    DunningPolicy,
+    average_days_to_pay,
+    days_overdue,
+    decide,
+    dunning_stage,
+)
 from tests.unit.factories import AS_OF, invoice_validated, payment
 
 DEFAULT = DunningPolicy()

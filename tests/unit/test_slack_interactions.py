@@ -19,11 +19,12 @@ from hypothesis import strategies as st
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 
-from contracts.approval import ActionKind, ApprovalLink
+from contracts.approval import ApprovalLink
+from contracts.invoice_followup import FollowUpAction
 from infra.sandboxes.slack import SlackState, build_slack_app, sign_slack_v0
 from services.approval.adapters.slack_responder import SlackResponder
 from services.approval.slack_web import SLACK_INTERACTIONS_PATH, build_slack_routes
-from services.notifier.domain import approval_message
+from services.notifier.pipelines.invoice_followup.domain import approval_message
 from tests.unit.test_approval_api import FakeApprovalStore, FakePublisher, approval_deps, approval_request
 
 SECRET = "slack-signing-secret-for-tests"
@@ -132,7 +133,7 @@ async def test_a_second_click_changes_nothing(world: World) -> None:
 
 
 async def test_a_captured_click_replayed_within_its_window_changes_nothing(world: World) -> None:
-    request_id = await world.post_request(action=ActionKind.SEND_FOLLOWUP_EMAIL)
+    request_id = await world.post_request(action=FollowUpAction.SEND_FOLLOWUP_EMAIL)
     payload = {
         "type": "block_actions",
         "user": {"id": MARIA},

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts.invoice_followup import InvoiceValidated, RawInvoiceFetched
-from services.validation.domain import validate_invoice
+from services.validation.pipelines.invoice_followup.domain import validate_invoice
 from shared.errors import ContractInvalid
 from tests.unit.factories import AS_OF, REALM, qbo_customer, qbo_invoice, qbo_payment
 

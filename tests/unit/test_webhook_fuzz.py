@@ -16,8 +16,9 @@ from starlette.applications import Starlette
 from contracts.envelope import Contract, Envelope
 from infra.sandboxes.crm import sign_hubspot_v3
 from services.connectors.bootstrap import ConnectorsDeps
+from services.connectors.pipelines.contract_review.settings import ContractReviewConnectorsSettings
+from services.connectors.pipelines.contract_review.web import WEBHOOK_PATH, build_routes
 from services.connectors.settings import ConnectorsSettings
-from services.connectors.web import WEBHOOK_PATH, build_routes
 from shared.kernel import Kernel
 from shared.settings import KernelSettings
 
@@ -58,13 +59,11 @@ def _app() -> tuple[Starlette, FakePublisher]:
     publisher = FakePublisher()
     kernel = Kernel("connectors", KernelSettings(), broker=None, publisher=publisher, audit=None)  # type: ignore[arg-type]
     conn_settings = ConnectorsSettings(
-        qbo_client_id="x",
-        qbo_client_secret=SecretStr("x"),
-        qbo_refresh_token=SecretStr("x"),
-        crm_webhook_secret=SecretStr(SECRET),
+        qbo_client_id="x", qbo_client_secret=SecretStr("x"), qbo_refresh_token=SecretStr("x")
     )
-    deps = ConnectorsDeps(kernel, conn_settings, qbo=None, dedupe=FakeDedupe())  # type: ignore[arg-type]
-    return Starlette(routes=build_routes(deps)), publisher
+    deps = ConnectorsDeps(kernel, conn_settings, qbo=None)  # type: ignore[arg-type]
+    review_settings = ContractReviewConnectorsSettings(crm_webhook_secret=SecretStr(SECRET))
+    return Starlette(routes=build_routes(deps, review_settings, FakeDedupe())), publisher
 
 
 async def _post(body: bytes, signed: bool = True) -> httpx.Response:

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from services.reasoning.contract_domain import FIELD_TYPES, verify_and_merge
-from services.reasoning.contract_patterns import extract_chunk
+from services.reasoning.pipelines.contract_review.domain import FIELD_TYPES, verify_and_merge
+from services.reasoning.pipelines.contract_review.patterns import extract_chunk
 from services.rules.pipelines.contract_review.domain import chunk_contract
 
 HERE = Path(__file__).resolve().parent

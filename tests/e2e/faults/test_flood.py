@@ -16,8 +16,10 @@ from aiokafka import AIOKafkaProducer
 
 from contracts import deadletter as dl
 from contracts.approval import ApprovalRequested
+from contracts.contract_review import SPEC as REVIEW_SPEC
 from contracts.envelope import Envelope
-from contracts.topics import ContractReview, InvoiceFollowup
+from contracts.invoice_followup import SPEC as FOLLOWUP_SPEC
+from contracts.invoice_followup import InvoiceFollowup
 from services.ops.stack import SERVICES, Stack
 from shared.lag import measure_lag
 from shared.topic_reader import read_topic
@@ -37,7 +39,7 @@ def _review_latency(stack: Stack, client: httpx.Client, name: str) -> float:
 
     def request() -> Envelope[ApprovalRequested] | None:
         async def find() -> Envelope[ApprovalRequested] | None:
-            async for r in read_topic(stack.config.kafka, ContractReview.APPROVAL_REQUESTED):
+            async for r in read_topic(stack.config.kafka, REVIEW_SPEC.approval_requested):
                 if r.key == deal_id.encode():
                     return Envelope[ApprovalRequested].model_validate_json(r.value)
             return None
@@ -72,7 +74,7 @@ def _flood_dead_letters(stack: Stack, marker: str) -> list[str]:
     async def refs() -> list[str]:
         return [
             f"{r.topic}:{r.partition}:{r.offset}"
-            async for r in read_topic(stack.config.kafka, InvoiceFollowup.DEADLETTER)
+            async for r in read_topic(stack.config.kafka, FOLLOWUP_SPEC.dead_letter)
             if dict(r.headers).get(dl.CORRELATION_ID) == marker.encode()
         ]
 

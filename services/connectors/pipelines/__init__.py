@@ -1,0 +1,1 @@
+"""The connectors' part of each pipeline: `<pipeline>/__init__.py` exposes `PART` (see shared.parts)."""

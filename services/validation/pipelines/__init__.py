@@ -1,0 +1,1 @@
+"""The validation service's part of each pipeline: `<pipeline>/__init__.py` exposes `PART` (see shared.parts)."""
