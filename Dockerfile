@@ -17,7 +17,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && pip install -r /tmp/requirements.txt
 
 # The Python sources plus the data files the code reads from the source tree: tenant policies and contract
-# baselines (infra/tenants), prompt files (services/reasoning/prompts). Kafka jars and .run/ stay out.
+# baselines (infra/tenants), prompt files (services/reasoning/pipelines/*/prompts). Kafka jars and .run/ stay out.
 COPY contracts ./contracts
 COPY shared ./shared
 COPY services ./services

@@ -48,7 +48,7 @@ async def _run(
 ) -> None:
     settings = KernelSettings(kafka_bootstrap_servers=bootstrap, retry_max_attempts=3, retry_base_delay_s=0.05)
     kernel = build_kernel("itest", settings)
-    topic = f"{PIPELINE.value}.it{unique}.v1"
+    topic = f"{PIPELINE}.it{unique}.v1"
     await ensure_topics(bootstrap, [topic, dead_letter_topic(PIPELINE)], partitions=1)
     kernel.broker.subscriber(topic, **kernel.subscriber_options(PIPELINE, unique))(handler)
     await kernel.broker.start()
@@ -86,7 +86,7 @@ async def test_permanent_error_goes_to_dead_letter_once_with_original_bytes_and_
     assert letters[0].value == body
     assert headers[dl.ERROR_TYPE] == "ContractInvalid"
     assert headers[dl.ERROR_FIELD] == "payload.n"
-    assert headers[dl.SOURCE_TOPIC] == f"{PIPELINE.value}.it{unique}.v1"
+    assert headers[dl.SOURCE_TOPIC] == f"{PIPELINE}.it{unique}.v1"
     assert headers[dl.ATTEMPTS] == "1"
     assert headers[dl.SERVICE] == "itest"
     assert headers[dl.CORRELATION_ID] == unique
@@ -145,7 +145,7 @@ async def test_undecodable_and_invalid_messages_are_dead_lettered_and_the_next_o
 async def test_a_failing_batch_dead_letters_each_record_with_its_own_headers(kafka_bootstrap: str, unique: str) -> None:
     settings = KernelSettings(kafka_bootstrap_servers=kafka_bootstrap, retry_max_attempts=2)
     kernel = build_kernel("itest", settings)
-    topic = f"{PIPELINE.value}.itb{unique}.v1"
+    topic = f"{PIPELINE}.itb{unique}.v1"
     await ensure_topics(kafka_bootstrap, [topic, dead_letter_topic(PIPELINE)], partitions=1)
     seen: list[int] = []
 

@@ -41,7 +41,7 @@ async def _dead_letter(bootstrap: str, source: str, unique: str, replays: int = 
 
 
 async def test_list_filters_show_prints_and_replay_republishes_with_a_count(kafka_bootstrap: str, unique: str) -> None:
-    source = f"{PIPELINE.value}.it{unique}.v1"
+    source = f"{PIPELINE}.it{unique}.v1"
     await ensure_topics(kafka_bootstrap, [source, dead_letter_topic(PIPELINE)], partitions=1)
     ref = await _dead_letter(kafka_bootstrap, source, unique)
 
@@ -71,7 +71,7 @@ async def test_list_filters_show_prints_and_replay_republishes_with_a_count(kafk
 
 
 async def test_a_message_replayed_too_often_is_refused(kafka_bootstrap: str, unique: str) -> None:
-    source = f"{PIPELINE.value}.it{unique}.v1"
+    source = f"{PIPELINE}.it{unique}.v1"
     await ensure_topics(kafka_bootstrap, [source, dead_letter_topic(PIPELINE)], partitions=1)
     ref = await _dead_letter(kafka_bootstrap, source, unique, replays=MAX_REPLAYS)
     with pytest.raises(PermissionError, match="replayed 3 times"):
