@@ -42,8 +42,11 @@ def subscribe_flow(router: KafkaRouter, deps: ApprovalDeps, flow: ApprovalFlow) 
     become the side effects its flow plans, each run once. Every pipeline's part subscribes through this."""
     kernel, pipeline = deps.kernel, flow.pipeline
 
+    typed: Any = Envelope[pipeline.approval_source.payload]  # type: ignore[name-defined]
+
     @router.subscriber(pipeline.approval_source, **kernel.subscriber_options(pipeline.name))
-    async def on_approval_source(msg: Envelope[Any]) -> None:
+    async def on_approval_source(received: Envelope[Any]) -> None:
+        msg: Envelope[Any] = typed.model_validate(received.model_dump())  # the source stage's own payload type
         loaded = deps.policies.for_tenant(msg.tenant)
         request = flow.request(msg.payload, msg.tenant, loaded, datetime.now(UTC))
         if flow.asks_once and await deps.store.get(request.request_id) is not None:

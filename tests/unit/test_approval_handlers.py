@@ -1,0 +1,34 @@
+"""The approval service's generic handlers through its bootstrap on TestKafkaBroker: each pipeline's source
+message becomes that pipeline's request, routed by the tenant's policy."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from contracts.approval import Route
+from contracts.envelope import Envelope
+from contracts.invoice_followup import SPEC as FOLLOWUP
+from contracts.invoice_followup import FollowUpApproval, InvoiceFollowup
+from contracts.registry import PIPELINES
+from services.approval.bootstrap import build_parts
+from services.approval.handlers import build_router
+from tests.unit import factories
+from tests.unit.harness import kernel_for, running
+from tests.unit.test_approval_api import approval_deps
+
+
+async def test_a_drafted_follow_up_above_the_threshold_becomes_a_request_for_a_human() -> None:
+    deps, store, _ = approval_deps()
+    deps.kernel = kernel_for("approval")
+    parts = build_parts(deps, PIPELINES)
+    drafted = factories.follow_up_drafted(factories.follow_up_due(amount_due=Decimal("4321.09")))
+    async with running(deps.kernel, build_router(deps, parts), PIPELINES) as captured:
+        message = Envelope.start(drafted, pipeline=FOLLOWUP.name, tenant="demo-co")
+        await deps.kernel.publisher.publish(InvoiceFollowup.DRAFTED, message, key="131")
+    (requested,) = captured.of(FOLLOWUP.approval_requested)
+    request = requested.payload
+    assert request.route is Route.HUMAN and request.approver_role == "ar_manager"
+    assert isinstance(request.payload, FollowUpApproval) and request.payload.draft == drafted
+    assert [link.approver for link in request.links] == ["maria.lopez@demo-co.example"]
+    assert await store.get(request.request_id) is not None
+    assert captured.of(FOLLOWUP.decisions) == []
