@@ -59,7 +59,8 @@ def _modules_defining_metrics() -> Iterable[str]:
     for root in ("shared", "services"):
         for path in sorted((REPO / root).rglob("*.py")):
             if "prometheus_client" in path.read_text():
-                yield ".".join(path.relative_to(REPO).with_suffix("").parts)
+                parts = path.relative_to(REPO).with_suffix("").parts
+                yield ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def exported_names(registry: CollectorRegistry = REGISTRY) -> set[str]:

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings
 
 from contracts.envelope import Pipeline
 from services.ops.stack import REPO, SERVICES
+from contracts.registry import names
 from shared.settings import KernelSettings
 
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
@@ -26,16 +27,31 @@ NOT_SETTINGS = {
 }  # fmt: skip
 
 
-def settings_class(service: str) -> type[BaseSettings]:
-    module = importlib.import_module(f"services.{service}.settings")
-    (cls,) = (
+def _settings_in(module_name: str) -> list[type[BaseSettings]]:
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        return []
+    return [
         v for v in vars(module).values()
         if isinstance(v, type) and issubclass(v, BaseSettings) and v.__module__ == module.__name__
-    )  # fmt: skip
-    return cls
+    ]  # fmt: skip
 
 
-def env_names(cls: type[BaseSettings]) -> dict[str, str]:
+def settings_classes(service: str) -> list[type[BaseSettings]]:
+    """The service's own settings and those of its part of each registered pipeline."""
+    (own,) = _settings_in(f"services.{service}.settings")
+    parts = [cls for name in names() for cls in _settings_in(f"services.{service}.pipelines.{name}.settings")]
+    return [own, *parts]
+
+
+def env_names(*classes: type[BaseSettings]) -> dict[str, str]:
+    return {env: field for cls in classes for env, field in _env_names(cls).items()}
+
+
+def _env_names(cls: type[BaseSettings]) -> dict[str, str]:
     """Environment name -> field name, the way pydantic-settings reads them (aliases replace the prefix)."""
     prefix = str(cls.model_config.get("env_prefix", ""))
     names: dict[str, str] = {}
@@ -56,31 +72,31 @@ def _environment(service: str) -> dict[str, Any]:
     return env
 
 
-ALL_SETTINGS = {name for cls in (KernelSettings, *map(settings_class, SERVICES)) for name in env_names(cls)}
+ALL_SETTINGS = {name for s in SERVICES for name in env_names(KernelSettings, *settings_classes(s))}
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_variable_is_one_the_settings_read(service: str) -> None:
-    known = env_names(KernelSettings) | env_names(settings_class(service))
+    known = env_names(KernelSettings, *settings_classes(service))
     unknown = sorted(set(_environment(service)) - set(known))
     assert not unknown, f"{service} gets variables its settings never read: {unknown}"
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_required_setting_is_given(service: str) -> None:
-    cls = settings_class(service)
-    names = env_names(cls)
-    given = {names[k] for k in _environment(service) if k in names}
-    required = {name for name, info in cls.model_fields.items() if info.is_required()}
-    assert required <= given, f"{service} misses required settings: {sorted(required - given)}"
+    for cls in settings_classes(service):
+        env = env_names(cls)
+        given = {env[k] for k in _environment(service) if k in env}
+        required = {name for name, info in cls.model_fields.items() if info.is_required()}
+        assert required <= given, f"{service} misses required {cls.__name__}: {sorted(required - given)}"
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_secrets_come_from_the_environment_and_fail_fast(service: str) -> None:
-    cls = settings_class(service)
-    names = env_names(cls)
+    fields = {env: cls.model_fields[name] for cls in settings_classes(service) for env, name in env_names(cls).items()}
+    assert fields, f"{service}: no settings found"
     for key, value in _environment(service).items():
-        info = cls.model_fields.get(names.get(key, ""))
+        info = fields.get(key)
         if info is None or SecretStr not in (info.annotation, *getattr(info.annotation, "__args__", ())):
             continue
         if info.is_required():
@@ -95,10 +111,7 @@ def test_services_run_the_cli_with_their_pipelines_and_report_health(service: st
     command = spec["command"]
     assert command[:3] == ["seamline", "run", service]
     assert command[3] == "--pipelines"
-    assert [Pipeline(p) for p in command[4].split(",")] == [
-        "invoice_followup",
-        "contract_review",
-    ]
+    assert [Pipeline(p) for p in command[4].split(",")] == list(names())
     port = _environment(service)[f"SEAMLINE_{service.upper()}_HTTP_PORT"]
     assert f"127.0.0.1:{port}:{port}" in spec["ports"]
     assert f"http://127.0.0.1:{port}/healthz" in " ".join(spec["healthcheck"]["test"])
