@@ -15,7 +15,8 @@ from contracts import deadletter as dl
 from contracts.envelope import Envelope
 from contracts.invoice_followup import SPEC as FOLLOWUP_SPEC
 from contracts.invoice_followup import FollowUpDue, InvoiceFollowup
-from services.ops.demo import reset_state, trigger
+from services.ops.demo import reset_state
+from services.ops.pipelines.invoice_followup.demo import trigger
 from services.ops.stack import Stack, StackConfig
 from shared.topic_reader import read_topic
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Final
 
-from pydantic import AfterValidator, SerializeAsAny, field_validator, model_validator
+from pydantic import AfterValidator, SerializeAsAny, create_model, field_validator, model_validator
 
 from contracts.envelope import Contract, Pipeline
 
@@ -102,6 +102,18 @@ class ApprovalRequested(Contract):
         if not isinstance(value, dict) or "pipeline" not in value:
             raise ValueError("payload must name its pipeline")
         return spec(str(value["pipeline"])).approval_payload.model_validate(value)
+
+
+def request_type(payload: type[ApprovalPayload]) -> type[ApprovalRequested]:
+    """ApprovalRequested narrowed to one pipeline's payload: what that pipeline's subscribers decode, and what the
+    AsyncAPI document shows on its channel. Its instances are ApprovalRequested."""
+    narrowed: type[ApprovalRequested] = create_model(
+        f"{payload.__name__}Requested",
+        __base__=ApprovalRequested,
+        __module__=payload.__module__,
+        payload=(SerializeAsAny[payload], ...),  # type: ignore[valid-type,misc]
+    )
+    return narrowed
 
 
 class Decision(StrEnum):

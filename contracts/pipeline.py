@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from contracts.alerts import OperatorAlert
-from contracts.approval import ActionExecuted, ApprovalDecided, ApprovalPayload, ApprovalRequested
+from contracts.approval import ActionExecuted, ApprovalDecided, ApprovalPayload, ApprovalRequested, request_type
 from contracts.audit import AuditRecord
 from contracts.envelope import Contract, Envelope
 
@@ -58,6 +58,8 @@ class PipelineSpec:
     approval_payload: type[ApprovalPayload]
     approval_legacy_field: str | None = None
     """The field of ApprovalRequested v1 that carried this pipeline's payload, for the upcaster."""
+    approval_request: type[ApprovalRequested] = field(init=False)
+    """ApprovalRequested with this pipeline's payload type: what subscribers to `approval_requested` decode."""
     approval_requested: Topic[ApprovalRequested] = field(init=False)
     decisions: Topic[ApprovalDecided] = field(init=False)
     actions: Topic[ActionExecuted] = field(init=False)
@@ -68,6 +70,7 @@ class PipelineSpec:
 
     def __post_init__(self) -> None:
         setters = {
+            "approval_request": request_type(self.approval_payload),
             "approval_requested": Topic(self.name, "approval_requested", ApprovalRequested),
             "decisions": Topic(self.name, "decisions", ApprovalDecided),
             "actions": Topic(self.name, "actions", ActionExecuted),

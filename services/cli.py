@@ -35,9 +35,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("service", type=click.Choice(SERVICES))
-@click.option(
-    "--pipelines", default=ALL_PIPELINES, show_default=True, help="comma-separated subset of the registry"
-)
+@click.option("--pipelines", default=ALL_PIPELINES, show_default=True, help="comma-separated subset of the registry")
 def run(service: str, pipelines: str) -> None:
     """Run one service until SIGTERM."""
     from shared.lag import lag_reporter
@@ -59,31 +57,52 @@ def run(service: str, pipelines: str) -> None:
     asyncio.run(go())
 
 
+class _Triggerable(click.ParamType):  # type: ignore[type-arg]
+    """A registered pipeline that can be started by command (hyphens are read as underscores)."""
+
+    name = "pipeline"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from services.ops.parts import triggerable
+
+        name = str(value).replace("-", "_")
+        known = triggerable()
+        if name not in known:
+            self.fail(f"{value!r} cannot be triggered; pipelines started by command: {', '.join(known)}", param, ctx)
+        return name
+
+
 @main.command()
-@click.argument("pipeline", type=click.Choice(["invoice-followup"]))
+@click.argument("pipeline", type=_Triggerable())
 def trigger(pipeline: str) -> None:
-    """Start one pipeline run now (the schedule sends the same command)."""
-    from services.ops.demo import trigger as send
+    """Start one pipeline run now (the schedule sends the same command); prints the run's correlation id."""
+    from services.ops.parts import triggerable
     from services.ops.stack import StackConfig
 
     kernel = KernelSettings()
     config = StackConfig(kafka=kernel.kafka_bootstrap_servers, tenant=kernel.tenant)
+    send = triggerable()[pipeline].trigger
+    assert send is not None
     click.echo(asyncio.run(send(config, "cli")))
 
 
 @main.command()
 @click.argument("correlation_id")
 def report(correlation_id: str) -> None:
-    """Summarise one invoice follow-up run."""
-    from services.ops.report import build_report, render
+    """Summarise one run: what each pipeline it reached did with it."""
+    from services.ops.parts import ops_parts
     from services.ops.stack import StackConfig
 
     config = StackConfig(kafka=KernelSettings().kafka_bootstrap_servers)
-    result = asyncio.run(build_report(config.kafka, correlation_id))
-    ports = config.service_ports
-    click.echo(
-        render(result, f"http://127.0.0.1:{ports['approval']}", {n: f"http://127.0.0.1:{p}" for n, p in ports.items()})
-    )
+
+    async def gather() -> list[str]:
+        found = [await part.report(config, correlation_id) for part in ops_parts().values()]
+        return [text for text in found if text]
+
+    sections = asyncio.run(gather())
+    if not sections:
+        raise click.ClickException(f"no pipeline has records of run {correlation_id}")
+    click.echo("\n\n".join(sections))
 
 
 @main.command()
@@ -91,7 +110,7 @@ def report(correlation_id: str) -> None:
 @click.option("--customers", default=40, show_default=True)
 @click.option("--keep-running/--exit", default=None, help="default: keep running when attached to a terminal")
 def demo(invoices: int, customers: int, keep_running: bool | None) -> None:
-    """Start everything, run invoice follow-up on the seeded company, print what happened."""
+    """Start everything, run every pipeline on the seeded data, print what happened."""
     from services.ops.demo import main as run_demo
 
     run_demo(invoices, customers, keep_running)

@@ -21,6 +21,16 @@ class MissingPart(LookupError):
     pass
 
 
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+def decoding(handler: H, **types: Any) -> H:
+    """A handler written once for every pipeline, told one pipeline's message types: FastStream decodes by the
+    handler's annotations, and a pipeline's payload type is known only when its part is loaded."""
+    handler.__annotations__ = {**handler.__annotations__, **types}
+    return handler
+
+
 def load_part(package: str, spec: PipelineSpec, kind: type[T]) -> T:
     module_name = f"{package}.{spec.name}"
     try:

@@ -24,7 +24,7 @@ from services.approval.executor import Journal
 from services.approval.flow import ApprovalFlow
 from shared.kernel import Kernel
 from shared.metrics import APPROVAL_DECISIONS, EXCEPTIONS, ITEMS_PROCESSED
-from shared.parts import PipelineParts
+from shared.parts import PipelineParts, decoding
 
 _POLICY_DECISION = {
     Route.AUTO: (Decision.APPROVED, "below the auto-approval threshold"),
@@ -42,17 +42,18 @@ def subscribe_flow(router: KafkaRouter, deps: ApprovalDeps, flow: ApprovalFlow) 
     become the side effects its flow plans, each run once. Every pipeline's part subscribes through this."""
     kernel, pipeline = deps.kernel, flow.pipeline
 
-    typed: Any = Envelope[pipeline.approval_source.payload]  # type: ignore[name-defined]
-
-    @router.subscriber(pipeline.approval_source, **kernel.subscriber_options(pipeline.name))
-    async def on_approval_source(received: Envelope[Any]) -> None:
-        msg: Envelope[Any] = typed.model_validate(received.model_dump())  # the source stage's own payload type
+    async def on_approval_source(msg: Envelope[Any]) -> None:
         loaded = deps.policies.for_tenant(msg.tenant)
         request = flow.request(msg.payload, msg.tenant, loaded, datetime.now(UTC))
         if flow.asks_once and await deps.store.get(request.request_id) is not None:
             await kernel.audit.write(msg, "route", "duplicate", policy_hash=loaded.sha256)
             return
         await _route(deps, msg, _with_links(deps, request, loaded), loaded)
+
+    source = Envelope[pipeline.approval_source.payload]  # type: ignore[name-defined]
+    router.subscriber(pipeline.approval_source, **kernel.subscriber_options(pipeline.name))(
+        decoding(on_approval_source, msg=source)
+    )
 
     @router.subscriber(pipeline.decisions, **kernel.subscriber_options(pipeline.name, "executor"))
     async def on_approval_decided(msg: Envelope[ApprovalDecided]) -> None:

@@ -20,7 +20,7 @@ from services.notifier.domain import DeadLetterRef, dead_letter_digest, operator
 from services.notifier.ports import ApprovalMessage
 from shared.idempotency import idempotency_key
 from shared.metrics import ALERTS_SENT
-from shared.parts import PipelineParts
+from shared.parts import PipelineParts, decoding
 
 
 def build_router(deps: NotifierDeps, parts: PipelineParts[NotifierDeps]) -> KafkaRouter:
@@ -35,7 +35,6 @@ def approval_requests(spec: PipelineSpec) -> Callable[[KafkaRouter, NotifierDeps
     """The subscription every pipeline's part uses: its approval requests, drawn by the part's `message`."""
 
     def subscribe(router: KafkaRouter, deps: NotifierDeps, message: ApprovalMessage) -> None:
-        @router.subscriber(spec.approval_requested, **deps.kernel.subscriber_options(spec.name))
         async def on_approval_requested(msg: Envelope[ApprovalRequested]) -> None:
             """Post each request a human must decide to the approvers' channel, once."""
             request = msg.payload
@@ -48,6 +47,9 @@ def approval_requests(spec: PipelineSpec) -> Callable[[KafkaRouter, NotifierDeps
             await deps.chat.post(url, message(request, msg.tenant))
             await deps.sent.record(key, "posted")
             ALERTS_SENT.labels(spec.name, "approval").inc()
+
+        typed = decoding(on_approval_requested, msg=Envelope[spec.approval_request])  # type: ignore[name-defined]
+        router.subscriber(spec.approval_requested, **deps.kernel.subscriber_options(spec.name))(typed)
 
     return subscribe
 

@@ -17,7 +17,7 @@ from contracts.contract_review import SPEC as REVIEW_SPEC
 from contracts.contract_review import ContractReview, ContractReviewApproval
 from contracts.envelope import Envelope
 from infra.sandboxes.crm import DEFAULT_WEBHOOK_SECRET, sign_hubspot_v3
-from services.ops.contract_demo import closed_won_event as event
+from services.ops.pipelines.contract_review.demo import closed_won_event as event
 from services.ops.stack import Stack
 from shared.topic_reader import read_topic
 from tests.e2e.conftest import eventually, run

@@ -21,8 +21,8 @@ from contracts.approval import ApprovalDecided
 from contracts.envelope import Envelope
 from contracts.invoice_followup import SPEC as FOLLOWUP_SPEC
 from contracts.invoice_followup import FollowUpApproval
-from services.ops.demo import trigger
-from services.ops.report import RunReport, build_report
+from services.ops.pipelines.invoice_followup.demo import trigger
+from services.ops.pipelines.invoice_followup.report import RunReport, build_report
 from services.ops.stack import Stack
 from shared.broker import EventPublisher, build_broker
 from shared.settings import KernelSettings

@@ -14,8 +14,8 @@ from pydantic import AliasChoices, SecretStr
 from pydantic_settings import BaseSettings
 
 from contracts.envelope import Pipeline
-from services.ops.stack import REPO, SERVICES
 from contracts.registry import names
+from services.ops.stack import REPO, SERVICES
 from shared.settings import KernelSettings
 
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())

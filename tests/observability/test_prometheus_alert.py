@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
-from services.ops.demo import trigger
+from services.ops.pipelines.invoice_followup.demo import trigger
 from services.ops.stack import Stack
 from tests.observability.conftest import PrometheusServer
 

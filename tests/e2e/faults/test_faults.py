@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 import httpx
 import pytest
 
-from services.ops.demo import trigger
-from services.ops.report import RunReport, build_report
+from services.ops.pipelines.invoice_followup.demo import trigger
+from services.ops.pipelines.invoice_followup.report import RunReport, build_report
 from services.ops.stack import REPO, SERVICES, Stack
 from tests.e2e.conftest import LOADTEST_TENANTS, TODAY, run
 

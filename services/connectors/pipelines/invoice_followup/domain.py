@@ -31,4 +31,3 @@ def _checked(entity_id: str) -> str:
     if not _SAFE_ID.fullmatch(entity_id):
         raise ValueError(f"unsafe id in a QBO query: {entity_id!r}")
     return entity_id
-

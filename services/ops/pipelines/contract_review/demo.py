@@ -1,4 +1,4 @@
-"""The demo's contract review part: the CRM fires signed closed-won webhooks for its seeded deals."""
+"""Contract review on the demo stack: the CRM fires signed closed-won webhooks for its seeded deals."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import httpx
 from contracts import deadletter as dl
 from contracts.approval import ApprovalRequested
 from contracts.contract_review import SPEC as REVIEW_SPEC
+from contracts.contract_review import ContractReviewApproval
 from contracts.envelope import Envelope
 from services.ops.stack import StackConfig
 from shared.topic_reader import read_topic
@@ -60,16 +61,31 @@ async def fire_closed_won(config: StackConfig, deals: tuple[str, ...] = SEEDED_D
     return list(deals)
 
 
-async def contract_report(config: StackConfig, fired: list[str]) -> ContractReport:
-    report = ContractReport(fired=fired)
+def _headers(record: Any) -> dict[str, str]:
+    return {k: v.decode(errors="replace") for k, v in record.headers or ()}
+
+
+async def contract_report(
+    config: StackConfig, fired: list[str] | None = None, correlation_id: str | None = None
+) -> ContractReport:
+    """The reviews requested and the dead letters, for the deals fired or for one run's correlation id."""
+    report = ContractReport(fired=list(fired or ()))
+
+    def wanted(key: str, headers: dict[str, str], correlation_header: str) -> bool:
+        if correlation_id is not None:
+            return headers.get(correlation_header) == correlation_id
+        return key in report.fired
+
     async for record in read_topic(config.kafka, REVIEW_SPEC.approval_requested):
         request = Envelope[ApprovalRequested].model_validate_json(record.value).payload
-        if request.entity_id in fired:
+        if wanted(request.entity_id, _headers(record), dl.MSG_CORRELATION_ID):
             report.requests[request.entity_id] = request
     async for record in read_topic(config.kafka, REVIEW_SPEC.dead_letter):
         key = (record.key or b"").decode()
-        if key in fired:
-            report.dead_letters[key] = {k: v.decode(errors="replace") for k, v in record.headers or ()}
+        if wanted(key, _headers(record), dl.CORRELATION_ID):
+            report.dead_letters[key] = _headers(record)
+    if correlation_id is not None:
+        report.fired = sorted({*report.requests, *report.dead_letters})
     return report
 
 
@@ -83,12 +99,13 @@ async def run_contract_reviews(config: StackConfig, timeout_s: float = 60) -> Co
     return report
 
 
-def render_contracts(report: ContractReport) -> str:
-    lines = [f"contract_review: {len(report.fired)} closed-won webhooks fired by the CRM (signed, one batch)"]
+def render_contracts(report: ContractReport, heading: str | None = None) -> str:
+    fired = f"{len(report.fired)} closed-won webhooks fired by the CRM (signed, one batch)"
+    lines = [f"contract_review: {heading or fired}"]
     for deal in report.fired:
         if deal in report.requests:
-            review = report.requests[deal].payload.review  # type: ignore[attr-defined]
-            anomalies = review.anomalies if review else ()
+            payload = report.requests[deal].payload
+            anomalies = payload.review.anomalies if isinstance(payload, ContractReviewApproval) else ()
             lines.append(
                 f"  - deal {deal}: review requested from {report.requests[deal].approver_role}, "
                 f"{len(anomalies)} departures from the baseline"
@@ -107,3 +124,12 @@ def render_contracts(report: ContractReport) -> str:
         else:
             lines.append(f"  - deal {deal}: not finished yet")
     return "\n".join(lines)
+
+
+async def demo(config: StackConfig) -> str:
+    return render_contracts(await run_contract_reviews(config))
+
+
+async def report(config: StackConfig, correlation_id: str) -> str | None:
+    found = await contract_report(config, correlation_id=correlation_id)
+    return render_contracts(found, f"run {correlation_id}, {len(found.fired)} deals") if found.fired else None
