@@ -14,6 +14,7 @@ from contracts.pipeline import PipelineSpec
 REGISTERED: Final = (
     "invoice_followup",
     "contract_review",
+    "ap_matching",
 )
 
 

@@ -28,7 +28,22 @@ def _pipelines(value: str) -> list[PipelineSpec]:
     return chosen
 
 
-@click.group()
+class _WithPipelineCommands(click.Group):
+    """The built-in commands, then each pipeline's own (its ops part's `commands`, e.g. `seamline ap check`),
+    loaded only when a command is not built in."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from services.ops.parts import pipeline_commands
+
+        return [*super().list_commands(ctx), *sorted(pipeline_commands())]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        from services.ops.parts import pipeline_commands
+
+        return super().get_command(ctx, cmd_name) or pipeline_commands().get(cmd_name)
+
+
+@click.group(cls=_WithPipelineCommands)
 def main() -> None:
     """Seamline: back-office pipelines on Kafka."""
 

@@ -1,4 +1,4 @@
-"""Control API of the QBO sandbox (/_sandbox/...): reseed, insert records, inject faults, read counters."""
+"""Control API of the QBO sandbox (/_sandbox/...): reseed, insert records, inject faults, counters, webhooks."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from infra.sandboxes.qbo_ap_seed import seed_ap
 from infra.sandboxes.qbo_seed import SeedParams, seed_company
 from infra.sandboxes.qbo_state import EntityKind, QboState, RequestLog
+from infra.sandboxes.qbo_webhooks import webhook_routes
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -23,6 +25,11 @@ class SeedRequest(BaseModel):
     customers: int = Field(40, ge=0, le=5000)
     invoices: int = Field(200, ge=0, le=20000)
     seed: int = 42
+
+
+class ApSeedRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    as_of: date = Field(default_factory=date.today)
 
 
 class FaultRequest(BaseModel):
@@ -50,6 +57,16 @@ def control_routes(state: QboState) -> list[Route]:
             return JSONResponse({"error": exc.errors(include_url=False)}, status_code=422)
         params = SeedParams(body.as_of, body.customers, body.invoices, body.seed)
         return JSONResponse(seed_company(state, params))
+
+    async def ap_summary(_: Request) -> Response:
+        return JSONResponse(state.ap_summary)
+
+    async def ap_reseed(request: Request) -> Response:
+        try:
+            body = ApSeedRequest.model_validate_json(await request.body() or b"{}")
+        except ValidationError as exc:
+            return JSONResponse({"error": exc.errors(include_url=False)}, status_code=422)
+        return JSONResponse(seed_ap(state, body.as_of))
 
     def inserter(entity: EntityKind) -> Handler:
         async def insert(request: Request) -> Response:
@@ -104,6 +121,13 @@ def control_routes(state: QboState) -> list[Route]:
         Route("/_sandbox/invoices", inserter("Invoice"), methods=["POST"]),
         Route("/_sandbox/customers", inserter("Customer"), methods=["POST"]),
         Route("/_sandbox/payments", inserter("Payment"), methods=["POST"]),
+        Route("/_sandbox/ap/summary", ap_summary, methods=["GET"]),
+        Route("/_sandbox/ap/seed", ap_reseed, methods=["POST"]),
+        Route("/_sandbox/vendors", inserter("Vendor"), methods=["POST"]),
+        Route("/_sandbox/purchaseorders", inserter("PurchaseOrder"), methods=["POST"]),
+        Route("/_sandbox/bills", inserter("Bill"), methods=["POST"]),
+        Route("/_sandbox/billpayments", inserter("BillPayment"), methods=["POST"]),
+        *webhook_routes(state),
         Route("/_sandbox/faults", faults, methods=["GET", "POST"]),
         Route("/_sandbox/tokens", tokens, methods=["POST"]),
         Route("/_sandbox/requests", requests, methods=["GET", "DELETE"]),

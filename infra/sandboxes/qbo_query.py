@@ -5,6 +5,7 @@
         [startposition N] [maxresults M]
 
     cond := Field op 'literal' | Field in ('a', 'b', ...)     op := = < > <= >= != <>
+    (true, false and numbers may also go unquoted)
 
 The literal decides how a value is compared: numeric literals compare numerically, ISO-date
 literals as dates, anything else as strings. A record value that cannot be read as the literal's
@@ -21,9 +22,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from infra.sandboxes.qbo_state import EntityKind
+from infra.sandboxes.qbo_state import ENTITY_KINDS, EntityKind
 
-ENTITIES: tuple[EntityKind, ...] = ("Invoice", "Customer", "Payment")
+ENTITIES: tuple[EntityKind, ...] = ENTITY_KINDS
 DEFAULT_MAX_RESULTS = 100
 MAX_RESULTS_CAP = 1000
 
@@ -99,6 +100,10 @@ def _tokenize(text: str) -> list[str]:
 
 
 def _literal(token: str) -> str:
+    # Booleans and numbers may go unquoted (`Active = true`, `Balance > 0`), as clients such as
+    # python-quickbooks write them.
+    if token.lower() in ("true", "false") or re.fullmatch(r"-?\d+(\.\d+)?", token):
+        return token.lower()
     if len(token) < 2 or not (token.startswith("'") and token.endswith("'")):
         raise QueryParseError(f"Expected a quoted value but found {token!r}")
     return re.sub(r"\\(.)", r"\1", token[1:-1])

@@ -7,17 +7,23 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Any, Literal, get_args
+
+import httpx
 
 DEFAULT_REALM_ID = "9341453000000000"
 DEFAULT_CLIENT_ID = "sandbox-client-id"
 # Well-known sandbox credentials, published so local clients can be configured with them.
 DEFAULT_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105
 SEED_REFRESH_TOKEN = "sandbox-refresh-token"  # noqa: S105
+DEFAULT_WEBHOOK_VERIFIER_TOKEN = "qbo-webhook-verifier-token"  # noqa: S105
+DEFAULT_RECEIVING_TOKEN = "receiving-sandbox-token"  # noqa: S105
 REFRESH_TOKEN_TTL = 8_726_400
 
 FaultMode = Literal["none", "429", "500", "timeout"]
-EntityKind = Literal["Invoice", "Customer", "Payment"]
+EntityKind = Literal["Invoice", "Customer", "Payment", "Vendor", "PurchaseOrder", "Bill", "BillPayment"]
+ENTITY_KINDS: tuple[EntityKind, ...] = get_args(EntityKind)
 
 
 @dataclass
@@ -86,6 +92,18 @@ class RequestLog:
 
 
 @dataclass
+class ReceivingLog:
+    """The tenant's receiving log (goods received against purchase order lines): not QuickBooks data."""
+
+    token: str = DEFAULT_RECEIVING_TOKEN
+    receipts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
 class QboState:
     realm_id: str = DEFAULT_REALM_ID
     tokens: TokenStore = field(default_factory=TokenStore)
@@ -94,10 +112,31 @@ class QboState:
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    vendors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    purchase_orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bills: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bill_payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
+    ap_summary: dict[str, Any] = field(default_factory=dict)
+    receiving: ReceivingLog = field(default_factory=ReceivingLog)
+    webhook_verifier_token: str = DEFAULT_WEBHOOK_VERIFIER_TOKEN
+    # Tests swap in an ASGI transport to receive fired webhooks without a socket.
+    webhook_transport: httpx.AsyncBaseTransport | None = None
+    # Answers already given per `requestid`, replayed as Intuit does for a retried write.
+    write_replies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The time writes stamp into MetaData.LastUpdatedTime (and CDC compares against).
+    now: Callable[[], datetime] = _utc_now
 
     def table(self, entity: EntityKind) -> dict[str, dict[str, Any]]:
-        return {"Invoice": self.invoices, "Customer": self.customers, "Payment": self.payments}[entity]
+        return {
+            "Invoice": self.invoices,
+            "Customer": self.customers,
+            "Payment": self.payments,
+            "Vendor": self.vendors,
+            "PurchaseOrder": self.purchase_orders,
+            "Bill": self.bills,
+            "BillPayment": self.bill_payments,
+        }[entity]
 
     def insert(self, entity: EntityKind, record: dict[str, Any]) -> dict[str, Any]:
         """Store `record` as-is, assigning the next numeric Id when it has none."""

@@ -16,6 +16,7 @@ from infra.sandboxes.anthropic_api import AnthropicState, build_anthropic_app
 from infra.sandboxes.crm import CrmState, build_crm_app
 from infra.sandboxes.documents import DocumentState, build_documents_app
 from infra.sandboxes.qbo import build_qbo_app
+from infra.sandboxes.qbo_ap_seed import seed_ap
 from infra.sandboxes.qbo_seed import SeedParams, seed_company
 from infra.sandboxes.qbo_state import QboState
 from infra.sandboxes.slack import SlackState, build_slack_app
@@ -97,6 +98,8 @@ async def running_sandboxes(
     states = states or SandboxStates()
     if "qbo" in config.only and not states.qbo.summary:
         seed_company(states.qbo, SeedParams(config.as_of, config.customers, config.invoices, config.seed))
+    if "qbo" in config.only and not states.qbo.ap_summary:
+        seed_ap(states.qbo, config.as_of)
 
     urls: dict[str, str] = {}
     servers: list[tuple[_EmbeddedServer, asyncio.Task[None]]] = []

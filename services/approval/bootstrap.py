@@ -72,7 +72,8 @@ class ApprovalDeps:
 
     def executor(self, pipeline: str) -> ActionExecutor:
         """Runs the pipeline's planned actions through the ports its flow names, each once per key."""
-        return ActionExecutor(self.flow(pipeline).perform, self.done)
+        flow = self.flow(pipeline)
+        return ActionExecutor(flow.perform, self.done, flow.retry_safe)
 
 
 def build_deps(

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.approval import ActionKind, ApprovalPayload, ApprovalRequested, GuardedAction, Route
 from contracts.envelope import Pipeline
@@ -22,9 +22,35 @@ class _Policy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Tier(_Policy):
+    """Amounts up to `up_to` (inclusive; none: any amount) go to `approver_role`."""
+
+    up_to: Decimal | None = None
+    approver_role: str
+
+
 class ActionPolicy(_Policy):
     approver_role: str
+    """Who decides; with `tiers`, who decides amounts above the last bounded tier."""
     auto_below: Decimal | None = None
+    tiers: tuple[Tier, ...] = ()
+    """Dollar thresholds: the first tier whose bound holds the amount names the approver."""
+
+    @model_validator(mode="after")
+    def _tiers_ascend(self) -> ActionPolicy:
+        bounds = [t.up_to for t in self.tiers]
+        if None in bounds[:-1]:
+            raise ValueError("only the last tier may be unbounded")
+        bounded = [b for b in bounds if b is not None]
+        if bounded != sorted(set(bounded)):
+            raise ValueError("tier bounds must rise strictly")
+        return self
+
+    def role_for(self, amount: Decimal) -> str:
+        for tier in self.tiers:
+            if tier.up_to is None or amount <= tier.up_to:
+                return tier.approver_role
+        return self.approver_role
 
 
 class PipelinePolicy(_Policy):
@@ -68,10 +94,10 @@ def route(policy: TenantPolicy, pipeline: Pipeline, action: ActionKind, amount: 
     if rule is None:
         return Route.NEVER, None
     if pipeline_policy.read_only:
-        return Route.SHADOW, rule.approver_role
+        return Route.SHADOW, rule.role_for(amount)
     if rule.auto_below is not None and amount < rule.auto_below:
         return Route.AUTO, None
-    return Route.HUMAN, rule.approver_role
+    return Route.HUMAN, rule.role_for(amount)
 
 
 def new_request(
@@ -94,7 +120,7 @@ def new_request(
     a human decision (some pipelines are always decided by a person)."""
     chosen, role = route(loaded.policy, pipeline, action, amount)
     if always_human and chosen is Route.AUTO:
-        chosen, role = Route.HUMAN, loaded.policy.for_pipeline(pipeline).actions[action].approver_role
+        chosen, role = Route.HUMAN, loaded.policy.for_pipeline(pipeline).actions[action].role_for(amount)
     ttl = timedelta(hours=loaded.policy.for_pipeline(pipeline).link_ttl_hours)
     return ApprovalRequested(
         request_id=idempotency_key(tenant, pipeline, action, *key),
@@ -137,3 +163,9 @@ class PlannedAction:
     subject: str = ""
     body: str = ""
     deal_id: str = ""
+    target: str = ""
+    """The outside record the action writes (a QuickBooks bill id), where it writes one."""
+    target_version: str = ""
+    """The version of `target` the decision was made on (its SyncToken): a newer one is checked again first."""
+    amount: Decimal | None = None
+    """The amount the decision was made on, where the write must check it still holds."""

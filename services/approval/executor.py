@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -23,23 +23,25 @@ Perform = Callable[[PlannedAction], Awaitable[str]]
 class ActionExecutor:
     """`perform` is the pipeline's port call for a planned action (its flow's performers)."""
 
-    def __init__(self, perform: Perform, done: RedisIdempotencyStore) -> None:
+    def __init__(self, perform: Perform, done: RedisIdempotencyStore, retry_safe: Collection[str] = ()) -> None:
         self._perform = perform
         self._done = done
+        self._retry_safe = frozenset(retry_safe)
 
     async def run(self, request_id: str, entity_id: str, planned: PlannedAction, journal: Journal) -> ActionExecuted:
         """At most once: an attempt that a crash cut off between sending and recording is never repeated.
 
         SMTP and the CRM notes API take no idempotency key, so after such a crash nobody can tell whether the
         customer got the email. A duplicate dunning email is the worse mistake, so the action is reported
-        UNCERTAIN for an operator to check instead of being sent again. The attempt is journaled to Kafka
-        before the send, so the mark survives a Redis that loses its data.
+        UNCERTAIN for an operator to check instead of being sent again. A `retry_safe` action's port can tell
+        (it reads the record and finds its own mark before writing), so a cut-off attempt is run again. The
+        attempt is journaled to Kafka before the send, so the mark survives a Redis that loses its data.
         """
         attempt = f"{planned.key}:attempt"
         previous = await self._done.result(planned.key)
         if previous is not None:
             status, detail = ActionStatus.ALREADY_DONE, previous
-        elif (started := await self._done.result(attempt)) is not None:
+        elif (started := await self._done.result(attempt)) is not None and planned.action not in self._retry_safe:
             status = ActionStatus.UNCERTAIN
             detail = f"an attempt started at {started} was cut off; not repeated: check before sending by hand"
         else:

@@ -44,6 +44,9 @@ class ApprovalFlow:
     """A request already on file is not asked again (one review per deal, however often the trigger fires)."""
     executed: Callable[[Envelope[ApprovalDecided], Sequence[ActionExecuted]], None] = _nothing
     """Counts the pipeline's own KPIs once a decision's actions ran."""
+    retry_safe: frozenset[str] = frozenset()
+    """Action kinds whose performer finds its own earlier write (by the action's key) before writing, so an
+    attempt cut off by a crash is run again rather than handed to an operator as uncertain."""
 
     async def perform(self, planned: PlannedAction) -> str:
         return await self.performers[planned.action](planned)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 JsonObject = dict[str, Any]
@@ -14,10 +16,24 @@ class QuickBooks(Protocol):
 
     async def read(self, entity: str, entity_id: str) -> JsonObject | None: ...
 
+    async def changed_since(self, entities: Sequence[str], since: datetime) -> JsonObject:
+        """The change data capture answer (`CDCResponse`, `time`) for `entities` changed after `since`."""
+        ...
 
-class RefreshTokenStore(Protocol):
-    """Where the rotating OAuth refresh token lives between restarts."""
 
-    async def load(self) -> str | None: ...
+class EventClaims(Protocol):
+    """One claim per key (shared.idempotency.RedisIdempotencyStore is one): who publishes a change, once."""
 
-    async def save(self, token: str) -> None: ...
+    async def claim(self, key: str, holder: str, ttl_s: int) -> bool: ...
+
+    async def record(self, key: str, result: str) -> None: ...
+
+    async def forget(self, key: str) -> None: ...
+
+
+class CdcPositions(Protocol):
+    """Where each realm's change data capture left off."""
+
+    async def load(self, realm_id: str) -> datetime | None: ...
+
+    async def save(self, realm_id: str, position: datetime) -> None: ...

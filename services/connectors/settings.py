@@ -18,3 +18,11 @@ class ConnectorsSettings(BaseSettings):
     qbo_refresh_token: SecretStr
     qbo_page_size: int = 100
     http_timeout_s: float = 10.0
+    qbo_webhook_verifier: SecretStr | None = None
+    """The verifier token Intuit signs webhooks with; without it POST /webhooks/intuit refuses every request."""
+    qbo_event_ttl_s: int = 7 * 24 * 3600
+    """How long a QuickBooks change is remembered as delivered (Intuit retries a webhook for hours, CDC overlaps)."""
+    qbo_cdc_interval_s: int = 900
+    """Seconds between change-data-capture catch-ups for changes a webhook missed; 0 turns them off."""
+    qbo_cdc_lookback_s: int = 24 * 3600
+    """Where the first catch-up starts, in seconds before now (QuickBooks keeps 30 days of changes)."""

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+import click
 
 from contracts.pipeline import PipelineSpec
 from contracts.registry import PIPELINES
@@ -22,10 +25,18 @@ class OpsPart:
     demo: Callable[[StackConfig], Coroutine[Any, Any, str]]
     report: Callable[[StackConfig, str], Coroutine[Any, Any, str | None]]
     trigger: Callable[[StackConfig, str], Coroutine[Any, Any, str]] | None = None
+    commands: click.Group | None = None
+    """The pipeline's own operator commands, mounted as `seamline <group name> ...`."""
 
 
 def ops_parts(specs: Iterable[PipelineSpec] = PIPELINES) -> dict[PipelineSpec, OpsPart]:
     return load_parts("services.ops.pipelines", specs, OpsPart)
+
+
+@cache
+def pipeline_commands() -> dict[str, click.Command]:
+    groups = [part.commands for part in ops_parts().values() if part.commands is not None]
+    return {group.name: group for group in groups if group.name}
 
 
 def triggerable() -> dict[str, OpsPart]:

@@ -67,9 +67,12 @@ class StackConfig:
                 "SEAMLINE_CONNECTORS_QBO_TOKEN_URL": f"{urls['qbo']}/oauth2/v1/tokens/bearer",
                 "SEAMLINE_CONNECTORS_CRM_BASE_URL": urls["crm"],
                 "SEAMLINE_CONNECTORS_DOCUMENTS_BASE_URL": urls["documents"],
+                "SEAMLINE_CONNECTORS_RECEIVING_LOG_BASE_URL": urls["qbo"],  # the sandbox serves the receiving log
                 "SEAMLINE_APPROVAL_PUBLIC_URL": f"http://127.0.0.1:{self.service_ports['approval']}",
                 "SEAMLINE_APPROVAL_SMTP_PORT": str(self.port(8725)),
                 "SEAMLINE_APPROVAL_CRM_BASE_URL": urls["crm"],
+                "SEAMLINE_APPROVAL_QBO_BASE_URL": urls["qbo"],
+                "SEAMLINE_APPROVAL_QBO_TOKEN_URL": f"{urls['qbo']}/oauth2/v1/tokens/bearer",
                 "SEAMLINE_APPROVAL_SLACK_RESPONSE_URL_PREFIX": f"{urls['slack']}/actions/",
                 "SEAMLINE_NOTIFIER_APPROVALS_WEBHOOK_URL": f"{urls['slack']}/services/T0DEMO/B0APPROVALS/approvals",
                 "SEAMLINE_NOTIFIER_ALERTS_WEBHOOK_URL": f"{urls['slack']}/services/T0DEMO/B0ALERTS/alerts",

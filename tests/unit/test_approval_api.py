@@ -30,6 +30,7 @@ from services.approval.settings import REPO, ApprovalSettings
 from services.approval.web import build_routes
 from shared.kernel import Kernel
 from shared.settings import KernelSettings
+from tests.unit.ap_factories import ap_flow_ports
 from tests.unit.factories import DEMO_POLICY, follow_up_drafted
 
 APPROVER = "maria.lopez@demo-co.example"
@@ -90,7 +91,7 @@ def approval_deps() -> tuple[ApprovalDeps, FakeApprovalStore, FakePublisher]:
         mailer=None,  # type: ignore[arg-type]
         crm=None,  # type: ignore[arg-type]
     )
-    build_parts(deps, PIPELINES)
+    build_parts(deps, PIPELINES, ports=ap_flow_ports(deps))
     return deps, store, publisher
 
 

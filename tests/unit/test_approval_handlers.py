@@ -13,6 +13,7 @@ from contracts.registry import PIPELINES
 from services.approval.bootstrap import build_parts
 from services.approval.handlers import build_router
 from tests.unit import factories
+from tests.unit.ap_factories import ap_flow_ports
 from tests.unit.harness import kernel_for, running
 from tests.unit.test_approval_api import approval_deps
 
@@ -20,7 +21,7 @@ from tests.unit.test_approval_api import approval_deps
 async def test_a_drafted_follow_up_above_the_threshold_becomes_a_request_for_a_human() -> None:
     deps, store, _ = approval_deps()
     deps.kernel = kernel_for("approval")
-    parts = build_parts(deps, PIPELINES)
+    parts = build_parts(deps, PIPELINES, ports=ap_flow_ports(deps))
     drafted = factories.follow_up_drafted(factories.follow_up_due(amount_due=Decimal("4321.09")))
     async with running(deps.kernel, build_router(deps, parts), PIPELINES) as captured:
         message = Envelope.start(drafted, pipeline=FOLLOWUP.name, tenant="demo-co")

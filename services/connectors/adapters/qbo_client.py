@@ -1,68 +1,25 @@
-"""QuickBooks Online over httpx: OAuth2 refresh with rotation, the query API with paging, 429 honoured."""
+"""QuickBooks Online over httpx: OAuth2 refresh with rotation, the query API with paging, change data capture,
+429 honoured."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from services.connectors.ports import JsonObject, RefreshTokenStore
+from services.connectors.ports import JsonObject
 from shared.errors import RateLimited, RetryableError, UpstreamRejected, UpstreamUnavailable
 from shared.http_errors import raise_for_upstream
+from shared.qbo_oauth import QboOAuth
 
 MINOR_VERSION = "75"
 
 
 class _Unauthorised(Exception):
     """The access token was refused: refresh once and try again."""
-
-
-class QboOAuth:
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        token_url: str,
-        client_id: str,
-        client_secret: str,
-        initial_refresh_token: str,
-        store: RefreshTokenStore,
-    ) -> None:
-        self._client = client
-        self._token_url = token_url
-        self._auth = (client_id, client_secret)
-        self._initial = initial_refresh_token
-        self._store = store
-        self._access: str | None = None
-        self._expires_at = 0.0
-
-    async def access_token(self) -> str:
-        if self._access is None or time.monotonic() >= self._expires_at - 60:
-            await self.refresh()
-        assert self._access is not None
-        return self._access
-
-    async def refresh(self) -> None:
-        refresh_token = await self._store.load() or self._initial
-        try:
-            response = await self._client.post(
-                self._token_url,
-                data={"grant_type": "refresh_token", "refresh_token": refresh_token},
-                auth=self._auth,
-                headers={"Accept": "application/json"},
-            )
-        except httpx.TransportError as exc:
-            raise UpstreamUnavailable(f"QBO token endpoint unreachable: {type(exc).__name__}") from exc
-        raise_for_upstream(response, "QBO OAuth")
-        body = response.json()
-        self._access = body["access_token"]
-        self._expires_at = time.monotonic() + float(body.get("expires_in", 3600))
-        if body.get("refresh_token") and body["refresh_token"] != refresh_token:
-            await self._store.save(body["refresh_token"])
-
-    def invalidate(self) -> None:
-        self._access = None
 
 
 def _wait(state: RetryCallState) -> float:
@@ -137,3 +94,13 @@ class QboHttpClient:
             return None
         found: JsonObject | None = response.json().get(entity)
         return found
+
+    async def changed_since(self, entities: Sequence[str], since: datetime) -> JsonObject:
+        params = {"entities": ",".join(entities), "changedSince": since.isoformat(timespec="seconds")}
+        try:
+            response = await self._get("cdc", params)
+        except _Unauthorised as exc:
+            raise UpstreamRejected("QBO refused our credentials after a token refresh") from exc
+        assert response is not None
+        answer: JsonObject = response.json()
+        return answer

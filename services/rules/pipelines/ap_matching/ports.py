@@ -1,0 +1,16 @@
+"""Side effects AP matching's rules need: the vendors' last approved bank details."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class BankRecord(Protocol):
+    async def approved(self, tenant: str, vendor_id: str) -> str | None:
+        """The fingerprint of the vendor's last approved bank details; None when none is on record."""
+
+    async def approved_masked(self, tenant: str, vendor_id: str) -> str | None: ...
+
+    async def record(self, tenant: str, vendor_id: str, fingerprint: str, masked: str) -> None: ...
+
+    async def establish(self, tenant: str, vendor_id: str, fingerprint: str, masked: str) -> bool: ...

@@ -1,0 +1,101 @@
+"""AP bills at the trust seam: dollar thresholds pick the approver, only a fully matched bill may pass on policy
+alone, and nothing approves or pays around a bank change."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contracts.ap_matching import ApAction, BankDetailsVerified, MatchOutcome
+from contracts.approval import ApprovalDecided, Decision, Route
+from services.approval.domain import parse_policy
+from services.approval.pipelines.ap_matching.domain import bill_request, page, plan_decided
+from shared.errors import PolicyRefused
+from tests.unit.ap_factories import bank_changed, bill_matched, explained
+from tests.unit.factories import DEMO_POLICY, NOW
+
+DEMO = parse_policy(DEMO_POLICY.read_text())
+
+
+def _request(facts, loaded=DEMO):  # type: ignore[no-untyped-def]
+    return bill_request(explained(facts), "demo-co", loaded, NOW)
+
+
+@pytest.mark.parametrize(
+    ("total", "outcome", "route", "role"),
+    [
+        ("499.99", MatchOutcome.MATCHED, Route.AUTO, None),
+        ("500.00", MatchOutcome.MATCHED, Route.HUMAN, "bookkeeper"),
+        ("5000.00", MatchOutcome.MATCHED, Route.HUMAN, "bookkeeper"),
+        ("5000.01", MatchOutcome.MATCHED, Route.HUMAN, "controller"),
+        ("120.00", MatchOutcome.WITHIN_TOLERANCE, Route.HUMAN, "bookkeeper"),
+        ("120.00", MatchOutcome.EXCEPTIONS, Route.HUMAN, "bookkeeper"),
+        ("9000.00", MatchOutcome.EXCEPTIONS, Route.HUMAN, "controller"),
+    ],
+)
+def test_the_dollar_thresholds_pick_the_approver(total: str, outcome: MatchOutcome, route: Route, role: str) -> None:
+    request = _request(bill_matched(total, outcome))
+    assert (request.route, request.approver_role) == (route, role)
+    assert request.action == ApAction.APPROVE_BILL
+
+
+@given(total=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100000"), places=2))
+def test_no_bill_with_an_exception_or_a_bank_change_passes_without_a_person(total: Decimal) -> None:
+    for facts in (bill_matched(str(total), MatchOutcome.EXCEPTIONS), bank_changed(str(total))):
+        request = _request(facts)
+        assert request.route is Route.HUMAN and request.approver_role is not None
+
+
+def test_a_bank_change_asks_to_verify_it_and_an_approval_records_only_the_verification() -> None:
+    request = _request(bank_changed("300.00"))
+    assert request.action == ApAction.VERIFY_BANK_CHANGE
+    assert request.approver_role == "controller"
+    assert "…9001" in request.summary and "9001" not in request.summary.replace("…9001", "")
+    (planned,) = plan_decided(ApprovalDecided(request_id=request.request_id, decision=Decision.APPROVED,
+                                              decided_by="sam.chen@demo-co.example", reason="called the vendor",
+                                              request=request))  # fmt: skip
+    assert planned.action == ApAction.VERIFY_BANK_CHANGE
+    record = BankDetailsVerified.model_validate_json(planned.body)
+    assert (record.vendor_id, record.verified_by) == ("56", "sam.chen@demo-co.example")
+
+
+def test_an_approve_request_for_a_held_bill_is_refused_at_execution() -> None:
+    held = bank_changed("300.00")
+    forged = _request(bill_matched("300.00")).model_copy(update={"payload": _request(held).payload})
+    decided = ApprovalDecided(request_id=forged.request_id, decision=Decision.APPROVED, decided_by="x", reason="",
+                              request=forged)  # fmt: skip
+    with pytest.raises(PolicyRefused, match="held for a bank change"):
+        plan_decided(decided)
+
+
+def test_an_approved_bill_is_one_write_on_the_version_it_was_matched_on() -> None:
+    request = _request(bill_matched("1200.00", sync_token="3"))
+    decided = ApprovalDecided(request_id=request.request_id, decision=Decision.APPROVED,
+                              decided_by="jo.park@demo-co.example", reason="", request=request)  # fmt: skip
+    (planned,) = plan_decided(decided)
+    assert (planned.action, planned.target, planned.target_version, planned.amount) == (
+        ApAction.APPROVE_BILL, "301", "3", Decimal("1200.00"),
+    )  # fmt: skip
+    assert planned.key in planned.body and "jo.park@demo-co.example" in planned.body
+    assert plan_decided(decided.model_copy(update={"decision": Decision.REJECTED})) == ()
+
+
+def test_the_same_bill_coming_back_unchanged_is_the_same_request() -> None:
+    first = _request(bill_matched("1200.00", sync_token="0"))
+    after_our_write = _request(bill_matched("1200.00", sync_token="1"))
+    changed = _request(bill_matched("1250.00", sync_token="2"))
+    assert first.request_id == after_our_write.request_id != changed.request_id
+
+
+def test_a_pipeline_the_tenant_has_not_turned_on_runs_read_only() -> None:
+    shadow = parse_policy(DEMO_POLICY.parent.parent.joinpath("shadow-co", "policy.yaml").read_text())
+    assert _request(bill_matched("100.00"), shadow).route in (Route.SHADOW, Route.NEVER)
+
+
+def test_the_page_shows_each_variance() -> None:
+    shown = page(_request(bill_matched("1200.00", MatchOutcome.EXCEPTIONS)))
+    assert "price_variance" in shown.html and "12.50" in shown.html and "0.50" in shown.html
+    assert shown.api_fields["outcome"] == "exceptions"
