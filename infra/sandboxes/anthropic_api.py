@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from infra.sandboxes.anthropic_bill import BillRequestError, bill_reply, wants_bill_tool
 from infra.sandboxes.anthropic_terms import TermsRequestError, terms_reply, wants_terms_tool
 
 DRAFT_TOOL = "submit_followup_draft"
@@ -182,6 +183,12 @@ def _usage(state: AnthropicState, body: dict[str, Any], output_chars: int) -> di
 def _reply(state: AnthropicState, body: dict[str, Any], mode: Mode) -> JSONResponse:
     if wants_terms_tool(body):
         return _terms_reply(state, body, mode)
+    if wants_bill_tool(body):
+        try:
+            content, output_chars = bill_reply(body, wrong_amount=mode == "wrong_amount")
+        except BillRequestError as exc:
+            raise InvalidRequestError(str(exc)) from exc
+        return _message(state, body, content, "tool_use", output_chars)
     wants_tool = _wants_draft_tool(body)
     facts = _facts_from(body["messages"])
     amount = facts.amount_due

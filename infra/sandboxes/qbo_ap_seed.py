@@ -81,6 +81,7 @@ BILL_OUTCOMES: Final[dict[str, IntendedOutcome]] = {
         None,
         "goods and the 85.00 freight line equal PO 1011; tax 241.31 (8.25% of 2925.00) on both bill and PO",
     ),
+    "2016": IntendedOutcome("matched", None, "a small office order equal to PO 1012 (409.00): under most auto limits"),
 }
 HISTORY_BILLS: Final[dict[str, str]] = {
     "2008": "paid partial bill on PO 1007 (20 of 30)",
@@ -206,6 +207,7 @@ _POS: Final = (
         ),
         taxed=True,
     ),
+    PoSpec("1012", "101", 12, (Goods("paper", D(6), D("42.00")), Goods("toner", D(2), D("78.50")))),
 )
 
 
@@ -242,6 +244,7 @@ _BILLS: Final = (
     BillSpec("2013", "106", "KM-3391", 2, _billing("1010", D(12)), "1010"),
     BillSpec("2014", "107", "LCS-0925", 5, ((None, Charge(_JANITORIAL, "Office cleaning, October", D("640.00"))),)),
     BillSpec("2015", "108", "SLE-INV-88120", 3, _billing("1011", D(1), D(20), D(1)), "1011", taxed=True),
+    BillSpec("2016", "101", "NW-58302", 2, _billing("1012", D(6), D(2)), "1012"),
 )
 # (PO, PO line, quantity, days before as_of). PO 1005 line 2 is 10 short; PO 1004 line 1 and PO 1007 were
 # over-delivered, so those bills trip only the variance they exist for.
@@ -270,6 +273,8 @@ _RECEIPTS: Final = (
     ("1010", "1", D(12), 8),
     ("1011", "1", D(1), 9),
     ("1011", "2", D(20), 9),
+    ("1012", "1", D(6), 4),
+    ("1012", "2", D(2), 4),
 )
 
 

@@ -104,8 +104,9 @@ def _change(state: QboState, fired: FiredEntity) -> EntityChange:
     moment = fired.last_updated
     entity = next((e for e in ENTITY_KINDS if e.lower() == fired.name.lower()), None)
     record = state.table(entity).get(fired.id) if entity else None
-    if moment is None and record is not None:
-        moment = datetime.fromisoformat(record["MetaData"]["LastUpdatedTime"])
+    stamp = (record or {}).get("MetaData", {}).get("LastUpdatedTime") if record is not None else None
+    if moment is None and stamp:
+        moment = datetime.fromisoformat(stamp)
     moment = moment or state.now()
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)

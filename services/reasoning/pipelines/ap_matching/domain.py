@@ -87,16 +87,23 @@ def _allowed_numbers(facts: BillMatched) -> set[Decimal]:
     return numbers
 
 
+def _mask(text: str, token: str) -> str:
+    """Blank out `token` where it stands alone, not where it is part of a larger figure or word."""
+    return re.sub(rf"(?<![\w.,]){re.escape(token)}(?![\w]|[.,]\d)", " ", text)
+
+
 def check_grounding(text: str, facts: BillMatched) -> None:
-    """Every figure in the summary must be one of the facts (compared as Decimals, dates as dates); identifiers
-    (bill, order and line numbers, the vendor's name, masked bank details) are taken out first."""
+    """Every figure in the summary must be one of the facts (compared as Decimals, dates as dates). Identifiers
+    are taken out first where they stand alone (bill and order numbers, the vendor's name, masked bank details),
+    and line numbers where they follow the word "line"."""
     masked = text
     identifiers = [facts.doc_number, facts.vendor_name, *facts.po_numbers]
-    identifiers += [e.line_id for e in facts.exceptions if e.line_id]
     if facts.bank_change is not None:
         identifiers += [facts.bank_change.previous, facts.bank_change.current]
     for name in sorted(identifiers, key=len, reverse=True):
-        masked = masked.replace(name, " ")
+        masked = _mask(masked, name)
+    for line_id in sorted({e.line_id for e in facts.exceptions if e.line_id}, key=len, reverse=True):
+        masked = re.sub(rf"\blines? {re.escape(line_id)}(?![\w]|[.,]\d)", " ", masked, flags=re.IGNORECASE)
     dates = {facts.txn_date} | ({facts.due_date} if facts.due_date else set())
     for match in _ISO_DATE.finditer(masked):
         try:

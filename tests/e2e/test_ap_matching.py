@@ -1,0 +1,195 @@
+"""AP matching end to end on the real broker: QuickBooks' signed webhooks in; each seeded bill matched, routed by
+the tenant's dollar thresholds and, once approved, recorded on the QuickBooks bill once; a bank change held
+until a person verifies it; forged webhooks and malformed bills refused where they can be seen."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from contracts import deadletter as dl
+from contracts.ap_matching import SPEC as AP
+from contracts.ap_matching import ApAction, ApApproval, ApMatching, BillMatched, ExceptionKind, MatchOutcome
+from contracts.approval import ActionStatus, ApprovalRequested, Route
+from contracts.envelope import Envelope
+from infra.sandboxes.qbo_ap_seed import BILL_OUTCOMES
+from services.ops.pipelines.ap_matching.demo import (
+    ApReport,
+    ap_report,
+    approve_from_link,
+    record_approved_bank_details,
+)
+from services.ops.stack import Stack
+from shared.topic_reader import read_topic
+from tests.e2e.conftest import eventually, run
+
+pytestmark = pytest.mark.e2e
+
+REALM = "9341453000000000"
+SEEDED = sorted(BILL_OUTCOMES)
+AUTO_BELOW, BOOKKEEPER_UP_TO = Decimal("500.00"), Decimal("5000.00")  # infra/tenants/demo-co/policy.yaml
+
+
+def _qbo(stack: Stack) -> httpx.Client:
+    """A QuickBooks client as any app has one: OAuth refresh, then bearer calls."""
+    base = stack.config.sandbox_urls["qbo"]
+    token = httpx.post(
+        f"{base}/oauth2/v1/tokens/bearer",
+        data={"grant_type": "refresh_token", "refresh_token": "sandbox-refresh-token"},
+        auth=("sandbox-client-id", "sandbox-client-secret"),
+    ).json()["access_token"]
+    return httpx.Client(base_url=f"{base}/v3/company/{REALM}", headers={"Authorization": f"Bearer {token}"})
+
+
+def _bill(stack: Stack, bill_id: str) -> dict[str, Any]:
+    with _qbo(stack) as qbo:
+        bill: dict[str, Any] = qbo.get(f"/bill/{bill_id}", params={"minorversion": "75"}).json()["Bill"]
+    return bill
+
+
+def _fire(stack: Stack, body: dict[str, Any]) -> dict[str, Any]:
+    target = f"http://127.0.0.1:{stack.config.service_ports['connectors']}/webhooks/intuit"
+    answer = httpx.post(
+        f"{stack.config.sandbox_urls['qbo']}/_sandbox/webhooks/fire", json={"target_url": target, **body}, timeout=30
+    )
+    answer.raise_for_status()
+    fired: dict[str, Any] = answer.json()
+    return fired
+
+
+def _settled(stack: Stack, bills: list[str]) -> ApReport:
+    def probe() -> ApReport | None:
+        report = run(ap_report(stack.config, bills))
+        return report if report.settled else None
+
+    return eventually(probe, timeout_s=120, what=f"a request or a dead letter for each of {bills}")
+
+
+def _matched_messages(stack: Stack, bill_id: str) -> list[BillMatched]:
+    async def read() -> list[BillMatched]:
+        return [
+            Envelope[BillMatched].model_validate_json(r.value).payload
+            async for r in read_topic(stack.config.kafka, ApMatching.MATCHED)
+            if (r.key or b"").decode() == bill_id
+        ]
+
+    return run(read())
+
+
+@pytest.fixture(scope="module")
+def seeded_run(stack: Stack) -> ApReport:
+    """Vendor 106's onboarding bank details on file; QuickBooks delivers one webhook for every seeded bill twice."""
+    run(record_approved_bank_details(stack.config))
+    fired = _fire(stack, {"entities": [{"name": "Bill", "id": b, "operation": "Create"} for b in SEEDED],
+                          "deliveries": 2})  # fmt: skip
+    assert [d["status_code"] for d in fired["deliveries"]] == [200, 200]
+    return _settled(stack, SEEDED)
+
+
+def test_each_seeded_bill_reaches_its_outcome_and_route(seeded_run: ApReport) -> None:
+    for bill_id, intended in BILL_OUTCOMES.items():
+        matched, request = seeded_run.matched[bill_id], seeded_run.requests[bill_id]
+        assert matched.outcome == MatchOutcome(intended.outcome), (bill_id, matched.exceptions)
+        if intended.exception:
+            assert ExceptionKind(intended.exception) in {e.kind for e in matched.exceptions}, bill_id
+        if matched.outcome is MatchOutcome.MATCHED and matched.total < AUTO_BELOW:
+            assert request.route is Route.AUTO, bill_id
+        else:
+            role = "bookkeeper" if matched.total <= BOOKKEEPER_UP_TO else "controller"
+            if matched.held:
+                role = "controller"
+            assert (request.route, request.approver_role) == (Route.HUMAN, role), bill_id
+        assert request.action == (ApAction.VERIFY_BANK_CHANGE if matched.held else ApAction.APPROVE_BILL)
+    assert {m.three_way for m in seeded_run.matched.values()} == {True}  # the sandbox keeps a receiving log
+
+
+def test_a_duplicate_delivery_is_matched_and_asked_once(stack: Stack, seeded_run: ApReport) -> None:
+    for bill_id in SEEDED:
+        assert len(_matched_messages(stack, bill_id)) == 1, bill_id
+
+
+def test_an_auto_approved_bill_is_recorded_on_the_quickbooks_bill_once(stack: Stack, seeded_run: ApReport) -> None:
+    auto = [b for b, r in seeded_run.requests.items() if r.route is Route.AUTO]
+    assert auto, "the seed has a fully matched bill under the auto-approval threshold"
+
+    def recorded() -> dict[str, list[Any]] | None:
+        report = run(ap_report(stack.config, auto))
+        done = {b: report.actions.get(b, []) for b in auto}
+        return done if all(any(a.status is ActionStatus.EXECUTED for a in acts) for acts in done.values()) else None
+
+    eventually(recorded, timeout_s=60, what="the auto-approved bills recorded")
+    for bill_id in auto:
+        note = _bill(stack, bill_id).get("PrivateNote", "")
+        assert note.count("seamline:") == 1, note
+
+
+def test_a_person_approves_a_bill_from_the_link_and_it_is_recorded_once(stack: Stack, seeded_run: ApReport) -> None:
+    request = seeded_run.requests["2002"]  # within tolerance: a person decides
+    assert request.route is Route.HUMAN and request.links
+    run(approve_from_link(request, "e2e: price checked with the vendor"))
+
+    def executed() -> list[Any] | None:
+        acts = run(ap_report(stack.config, ["2002"])).actions.get("2002", [])
+        return [a for a in acts if a.status is ActionStatus.EXECUTED] or None
+
+    eventually(executed, timeout_s=60, what="bill 2002 recorded")
+    note = _bill(stack, "2002")["PrivateNote"]
+    assert note.count("seamline:") == 1 and "jo.park@demo-co.example" in note
+
+
+def test_a_bank_change_is_held_until_a_person_verifies_it_then_matched_again(
+    stack: Stack, seeded_run: ApReport
+) -> None:
+    held = seeded_run.requests["2013"]
+    assert held.action == ApAction.VERIFY_BANK_CHANGE and held.route is Route.HUMAN
+    assert isinstance(held.payload, ApApproval)
+    change = held.payload.explained.facts.bank_change
+    assert change is not None and "…" in change.current
+    assert "Seamline" not in _bill(stack, "2013").get("PrivateNote", "")  # nothing written while held
+    run(approve_from_link(held, "e2e: called the vendor on the number we already had"))
+
+    def rematched() -> BillMatched | None:
+        again = [m for m in _matched_messages(stack, "2013") if m.bank_change is None]
+        return again[0] if again else None
+
+    facts = eventually(rematched, timeout_s=60, what="bill 2013 matched again after the verification")
+    assert facts.outcome is MatchOutcome.MATCHED
+
+    def approve_request() -> ApprovalRequested | None:
+        async def read() -> list[ApprovalRequested]:
+            return [
+                Envelope[AP.approval_request].model_validate_json(r.value).payload  # type: ignore[name-defined]
+                async for r in read_topic(stack.config.kafka, AP.approval_requested)
+                if (r.key or b"").decode() == "2013"
+            ]
+
+        found = [r for r in run(read()) if r.action == ApAction.APPROVE_BILL]
+        return found[0] if found else None
+
+    assert eventually(approve_request, timeout_s=60, what="a request to approve bill 2013").action == "approve_bill"
+
+
+def test_a_forged_or_unsigned_webhook_is_refused_and_publishes_nothing(stack: Stack) -> None:
+    async def triggers() -> int:
+        return len([r async for r in read_topic(stack.config.kafka, ApMatching.TRIGGER) if r.key == b"2001"])
+
+    before = run(triggers())
+    for tampered in ({"verifier_token": "not-the-verifier"}, {"unsigned": True}):
+        fired = _fire(stack, {"entities": [{"name": "Bill", "id": "2001", "operation": "Update",
+                                            "lastUpdated": "2026-12-01T10:00:00Z"}], **tampered})  # fmt: skip
+        assert [d["status_code"] for d in fired["deliveries"]] == [401]
+    assert run(triggers()) == before
+
+
+def test_a_malformed_bill_is_dead_lettered_by_field(stack: Stack, seeded_run: ApReport) -> None:
+    bill = _bill(stack, "2001")
+    broken = {k: v for k, v in bill.items() if k not in ("Id", "DocNumber", "SyncToken", "MetaData")}
+    base = stack.config.sandbox_urls["qbo"]
+    created = httpx.post(f"{base}/_sandbox/bills", json=broken).json()["Bill"]
+    _fire(stack, {"entities": [{"name": "Bill", "id": created["Id"], "operation": "Create"}]})
+    report = _settled(stack, [created["Id"]])
+    headers = report.dead_letters[created["Id"]]
+    assert headers[dl.ERROR_TYPE] == "ContractInvalid" and "DocNumber" in headers[dl.ERROR_FIELD]
