@@ -4,6 +4,7 @@ until a person verifies it; forged webhooks and malformed bills refused where th
 
 from __future__ import annotations
 
+import signal
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from contracts import deadletter as dl
 from contracts.ap_matching import SPEC as AP
 from contracts.ap_matching import ApAction, ApApproval, ApMatching, BillMatched, ExceptionKind, MatchOutcome
-from contracts.approval import ActionStatus, ApprovalRequested, Route
+from contracts.approval import ActionExecuted, ActionStatus, ApprovalRequested, Route
 from contracts.envelope import Envelope
 from infra.sandboxes.qbo_ap_seed import BILL_OUTCOMES
 from services.ops.pipelines.ap_matching.demo import (
@@ -193,3 +194,77 @@ def test_a_malformed_bill_is_dead_lettered_by_field(stack: Stack, seeded_run: Ap
     report = _settled(stack, [created["Id"]])
     headers = report.dead_letters[created["Id"]]
     assert headers[dl.ERROR_TYPE] == "ContractInvalid" and "DocNumber" in headers[dl.ERROR_FIELD]
+
+
+def _update_bill(stack: Stack, bill_id: str, **fields: Any) -> dict[str, Any]:
+    """Someone edits the bill in QuickBooks (a sparse update, as any app does)."""
+    bill = _bill(stack, bill_id)
+    with _qbo(stack) as qbo:
+        body = {"sparse": True, "Id": bill_id, "SyncToken": bill["SyncToken"], "VendorRef": bill["VendorRef"], **fields}
+        answer = qbo.post("/bill", params={"minorversion": "75"}, json=body)
+    answer.raise_for_status()
+    updated: dict[str, Any] = answer.json()["Bill"]
+    return updated
+
+
+async def _actions(stack: Stack, bill_id: str) -> list[ActionExecuted]:
+    actions = [
+        Envelope[ActionExecuted].model_validate_json(r.value).payload
+        async for r in read_topic(stack.config.kafka, AP.actions)
+    ]
+    return [a for a in actions if a.entity_id == bill_id]
+
+
+def _executed(stack: Stack, bill_id: str) -> list[Any] | None:
+    acts = run(ap_report(stack.config, [bill_id])).actions.get(bill_id, [])
+    return [a for a in acts if a.status is ActionStatus.EXECUTED] or None
+
+
+def test_an_edit_since_the_match_is_checked_before_writing_never_overwritten(
+    stack: Stack, seeded_run: ApReport
+) -> None:
+    # A memo edit moves the SyncToken but not the money: the approval is written under the new token, memo kept.
+    _update_bill(stack, "2005", PrivateNote="Receiving checked line 2 with the warehouse.")
+    run(approve_from_link(seeded_run.requests["2005"], "e2e: short delivery credited next month"))
+    eventually(lambda: _executed(stack, "2005"), timeout_s=60, what="bill 2005 recorded")
+    note = _bill(stack, "2005")["PrivateNote"]
+    assert note.startswith("Receiving checked line 2") and note.count("seamline:") == 1
+
+    # A changed amount: the approval no longer holds; nothing is written and the refusal is a dead letter.
+    bill = _bill(stack, "2009")
+    lines = [dict(line) for line in bill["Line"]]
+    lines[0]["Amount"] = float(Decimal(str(lines[0]["Amount"])) + 10)
+    _update_bill(stack, "2009", Line=lines)
+    run(approve_from_link(seeded_run.requests["2009"], "e2e: approved the old amount"))
+
+    def refused() -> dict[str, str] | None:
+        async def read() -> list[dict[str, str]]:
+            return [
+                {k: v.decode() for k, v in r.headers or ()}
+                async for r in read_topic(stack.config.kafka, AP.dead_letter)
+            ]
+
+        found = [h for h in run(read()) if "bill 2009 changed since it was approved" in h.get(dl.ERROR_MESSAGE, "")]
+        return found[0] if found else None
+
+    headers = eventually(refused, timeout_s=60, what="the stale approval of bill 2009 refused")
+    assert headers[dl.ERROR_TYPE] == "PolicyRefused"
+    assert "seamline:" not in _bill(stack, "2009").get("PrivateNote", "")
+
+
+def test_kill_9_of_approval_mid_write_records_the_bill_once(stack: Stack, seeded_run: ApReport) -> None:
+    base = stack.config.sandbox_urls["qbo"]
+    httpx.post(f"{base}/_sandbox/faults", json={"mode": "timeout", "count": 1, "delay": 8}).raise_for_status()
+    run(approve_from_link(seeded_run.requests["2004"], "e2e: extra units accepted"))
+
+    def started() -> bool:
+        return any(a.status is ActionStatus.STARTED for a in run(_actions(stack, "2004")))
+
+    eventually(started, timeout_s=30, what="the write to bill 2004 under way")
+    stack.stop("approval", signal.SIGKILL)
+    stack.start_service("approval")
+    (done,) = eventually(lambda: _executed(stack, "2004"), timeout_s=90, what="bill 2004 recorded after the restart")
+    assert done.status is ActionStatus.EXECUTED
+    assert _bill(stack, "2004")["PrivateNote"].count("seamline:") == 1
+    statuses = [a.status for a in run(_actions(stack, "2004"))]
+    assert ActionStatus.UNCERTAIN not in statuses

@@ -232,3 +232,11 @@ def _kinds(bill: dict[str, Any]) -> list[LineKind]:
 def test_a_bill_without_tax_has_no_tax_line() -> None:
     assert LineKind.TAX not in _kinds(qbo_bill(TxnTaxDetail={"TotalTax": 0}, TotalAmt=600.0))
     assert LineKind.TAX not in _kinds(_without(BILL, "TxnTaxDetail"))
+
+
+def test_amounts_sent_as_whole_numbers_read_to_the_cent_without_rounding() -> None:
+    raw = raw_bill(bill=qbo_bill(TotalAmt=1478.0))
+    bill = validate_bill(raw).bill
+    assert str(bill.total) == "1478.00" and bill.total == Decimal("1478.0")
+    sub_cent = validate_bill(raw_bill(bill=qbo_bill(TotalAmt=1478.005))).bill.total
+    assert str(sub_cent) == "1478.005"

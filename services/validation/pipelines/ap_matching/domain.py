@@ -45,8 +45,16 @@ def _number(value: Any) -> Any:
     return Decimal(str(value))
 
 
+def _money(value: Any) -> Any:
+    """An amount written to the cent (1478.0 becomes 1478.00, the same number); sub-cent digits are kept as sent."""
+    amount: Decimal = _number(value)
+    cents = amount.quantize(CENT) if amount.is_finite() and abs(amount) < MONEY_LIMIT else amount
+    return cents if cents == amount else amount
+
+
+CENT = Decimal("0.01")
 Number = Annotated[Decimal, BeforeValidator(_number), Field(allow_inf_nan=False, gt=-MONEY_LIMIT, lt=MONEY_LIMIT)]
-Money = Number
+Money = Annotated[Decimal, BeforeValidator(_money), Field(allow_inf_nan=False, gt=-MONEY_LIMIT, lt=MONEY_LIMIT)]
 
 
 class _Qbo(BaseModel):
