@@ -17,6 +17,15 @@ OUT = Path(__file__).resolve().parent / "dashboards"
 DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
 PIPE = 'pipeline=~"$pipeline"'
 WINDOW = "$__rate_interval"
+# AP matching's KPIs over a window: bills are counted once when rules match them (a bill QuickBooks sends back
+# unchanged is not counted again), touchless ones when their auto-approval is recorded in QuickBooks.
+AP_BILLS = "sum(increase(seamline_ap_bills_matched_total[{w}]))"
+AP_TOUCHLESS = 'sum(increase(seamline_ap_bills_approved_total{{route="auto"}}[{w}])) / ' + AP_BILLS
+AP_EXCEPTION_RATE = (
+    "sum by (kind) (increase(seamline_ap_exceptions_total[{w}])) / ignoring (kind) group_left " + AP_BILLS
+)
+AP_COST = 'sum(increase(seamline_llm_cost_usd_total{{pipeline="ap_matching"}}[{w}])) / ' + AP_BILLS
+AP_CYCLE = "histogram_quantile({q}, sum by (le) (rate(seamline_ap_bill_cycle_time_seconds_bucket[{w}])))"
 
 
 @dataclass(frozen=True)
@@ -435,7 +444,7 @@ COST = Dashboard(
 KPIS = Dashboard(
     uid="seamline-kpis",
     title="Seamline / KPIs",
-    description="What the business sees: invoices chased, cycle time, exception rate.",
+    description="What the business sees: invoices chased, bills matched and approved untouched, cycle time, exception rate, cost per bill.",
     rows=(
         (
             "Invoice follow-up",
@@ -486,6 +495,60 @@ KPIS = Dashboard(
                     ),
                     unit="s",
                 ),
+            ),
+        ),
+        (
+            "AP matching",
+            (
+                Panel(
+                    "Touchless rate (24h)",
+                    ((AP_TOUCHLESS.format(w="1d"), "touchless"),),
+                    kind="stat",
+                    unit="percentunit",
+                    width=6,
+                    description="Bills matched with no variance and approved by policy, the approval recorded in QuickBooks, over bills matched.",
+                ),
+                Panel("Bills matched (24h)", ((AP_BILLS.format(w="1d"), "bills"),), kind="stat", width=6),
+                Panel(
+                    "Cycle time p50 / p95 (bill received to approved)",
+                    ((AP_CYCLE.format(q=0.5, w="1d"), "p50"), (AP_CYCLE.format(q=0.95, w="1d"), "p95")),
+                    kind="stat",
+                    unit="s",
+                    width=6,
+                    description="From the bill reaching Seamline (webhook, catch-up or command) to its approval being recorded in QuickBooks.",
+                ),
+                Panel(
+                    "Cost per bill (24h)",
+                    ((AP_COST.format(w="1d"), "per bill"),),
+                    kind="stat",
+                    unit="currencyUSD",
+                    width=6,
+                    description="LLM spend of ap_matching over bills matched; only bills with exceptions are explained by the LLM.",
+                ),
+                Panel(
+                    "Bills matched by outcome",
+                    (("sum by (outcome) (increase(seamline_ap_bills_matched_total[1h]))", "{{outcome}}"),),
+                    stack=True,
+                ),
+                Panel(
+                    "Bills approved by route",
+                    (("sum by (route) (increase(seamline_ap_bills_approved_total[1h]))", "{{route}}"),),
+                    stack=True,
+                    description="Approvals recorded in QuickBooks: auto is touchless, human went through a person.",
+                ),
+                Panel("Touchless rate (6h)", ((AP_TOUCHLESS.format(w="6h"), "touchless"),), unit="percentunit"),
+                Panel(
+                    "Exception rate by kind (6h)",
+                    ((AP_EXCEPTION_RATE.format(w="6h"), "{{kind}}"),),
+                    unit="percentunit",
+                    description="Exceptions of each kind per bill matched; a bill may have several.",
+                ),
+                Panel(
+                    "Bill cycle time p50 / p95",
+                    ((AP_CYCLE.format(q=0.5, w="6h"), "p50"), (AP_CYCLE.format(q=0.95, w="6h"), "p95")),
+                    unit="s",
+                ),
+                Panel("Cost per bill (6h)", ((AP_COST.format(w="6h"), "per bill"),), unit="currencyUSD"),
             ),
         ),
         (

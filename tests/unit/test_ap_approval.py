@@ -92,7 +92,8 @@ def test_the_same_bill_coming_back_unchanged_is_the_same_request() -> None:
 
 def test_a_pipeline_the_tenant_has_not_turned_on_runs_read_only() -> None:
     shadow = parse_policy(DEMO_POLICY.parent.parent.joinpath("shadow-co", "policy.yaml").read_text())
-    assert _request(bill_matched("100.00"), shadow).route in (Route.SHADOW, Route.NEVER)
+    for facts in (bill_matched("100.00"), bill_matched("9000.00", MatchOutcome.EXCEPTIONS), bank_changed()):
+        assert _request(facts, shadow).route is Route.SHADOW
 
 
 def test_the_page_shows_each_variance() -> None:

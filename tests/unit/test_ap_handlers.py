@@ -1,5 +1,6 @@
 """AP matching's validation and rules parts through their services' bootstraps, on TestKafkaBroker, with a fake
-bank record. They run once contracts/registry.py lists ap_matching (an envelope names a registered pipeline)."""
+bank record and fake count marks. They run once contracts/registry.py lists ap_matching (an envelope names a
+registered pipeline)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 from faststream.kafka import KafkaMessage
+from prometheus_client import REGISTRY
 
 from contracts import deadletter as dl
 from contracts.ap_matching import SPEC as AP
@@ -21,7 +23,9 @@ from contracts.ap_matching import (
     BillExplained,
     BillMatched,
     BillSource,
+    BillValidated,
     ExceptionKind,
+    LineKind,
     MatchOutcome,
 )
 from contracts.approval import ApprovalDecided, ApprovalRequested, Decision, Route
@@ -41,7 +45,7 @@ from services.validation.handlers import build_router as validation_router
 from services.validation.settings import ValidationSettings
 from shared.kernel import Kernel
 from tests.unit import factories
-from tests.unit.ap_bills import BANK, billed, ordered, qbo_bill, raw_bill, validated
+from tests.unit.ap_bills import BANK, billed, charge, goods, ordered, qbo_bill, raw_bill, validated
 from tests.unit.harness import kernel_for, running
 
 TENANT = "demo-co"
@@ -65,6 +69,17 @@ class FakeBankRecord:
         if vendor_id in self.held:
             return False
         self.held[vendor_id] = (fingerprint, masked)
+        return True
+
+
+class FakeClaims:
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+
+    async def claim(self, key: str, holder: str, ttl_s: int) -> bool:
+        if key in self.taken:
+            return False
+        self.taken.add(key)
         return True
 
 
@@ -113,10 +128,10 @@ async def test_a_malformed_bill_is_dead_lettered_by_field_while_invoice_follow_u
     assert [v.payload.invoice_id for v in captured.of(InvoiceFollowup.VALIDATED)] == ["131"]
 
 
-def _rules(banks: FakeBankRecord) -> tuple[Kernel, Any]:
+def _rules(banks: FakeBankRecord, claims: FakeClaims | None = None) -> tuple[Kernel, Any]:
     kernel = kernel_for("rules")
     deps = rules_deps(kernel, RulesSettings())
-    ports = ApRulesPorts(ToleranceBook.load(RulesSettings().tenants_dir), banks)
+    ports = ApRulesPorts(ToleranceBook.load(RulesSettings().tenants_dir), banks, claims or FakeClaims())
     return kernel, rules_router(deps, rules_parts(deps, [AP], ports={AP.name: ports}))
 
 
@@ -147,6 +162,74 @@ async def test_changed_bank_details_hold_the_bill_and_leave_the_approved_record_
     assert (facts.bank_change.previous, facts.bank_change.current) == (BANK.masked, MOVED.masked)
     assert banks.held["56"] == (bank_fingerprint(BANK), BANK.masked)
     assert [a.payload.outcome for a in audit] == ["exceptions"]
+
+
+# Both prices above the order's: two price variances, the total off and the order billed beyond its value.
+OVERPRICED = (goods("1", "11", "100", "4.75"), goods("2", "12", "500", "0.40"), charge("3", LineKind.FREIGHT, "25.00"))
+
+
+def _counted() -> dict[str, float]:
+    """The AP match counters as Prometheus reads them, one entry per outcome and per exception kind."""
+    outcomes = {
+        f"outcome:{o.value}": REGISTRY.get_sample_value("seamline_ap_bills_matched_total", {"outcome": o.value})
+        for o in MatchOutcome
+    }
+    kinds = {
+        f"kind:{k.value}": REGISTRY.get_sample_value("seamline_ap_exceptions_total", {"kind": k.value})
+        for k in ExceptionKind
+    }
+    return {series: value or 0.0 for series, value in (outcomes | kinds).items()}
+
+
+def _added(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {series: after[series] - before[series] for series in after if after[series] != before[series]}
+
+
+def _numbered(bill: BillValidated, bill_id: str) -> BillValidated:
+    return bill.model_copy(update={"bill": bill.bill.model_copy(update={"bill_id": bill_id})})
+
+
+async def _match_all(claims: FakeClaims, bills: list[BillValidated]) -> list[BillMatched]:
+    kernel, router = _rules(FakeBankRecord(), claims)
+    async with running(kernel, router, [AP]) as captured:
+        for bill in bills:
+            message = Envelope.start(bill, pipeline=AP.name, tenant=TENANT)
+            await kernel.publisher.publish(ApMatching.VALIDATED, message, key=bill.bill.bill_id)
+    return [m.payload for m in captured.of(ApMatching.MATCHED)]
+
+
+async def test_each_bill_matched_counts_its_outcome_once_and_each_of_its_exceptions_by_kind() -> None:
+    before = _counted()
+    matched = await _match_all(
+        FakeClaims(), [validated(OVERPRICED, (ordered(),)), _numbered(validated(billed(), (ordered(),)), "1043")]
+    )
+    assert [m.outcome for m in matched] == [MatchOutcome.EXCEPTIONS, MatchOutcome.MATCHED]
+    assert _added(before, _counted()) == {
+        "outcome:exceptions": 1,
+        "outcome:matched": 1,
+        "kind:price_variance": 2,
+        "kind:total_variance": 1,
+        "kind:billed_more_than_ordered": 1,
+    }
+
+
+async def test_a_bill_matched_again_unchanged_counts_once_and_again_once_its_amount_changes() -> None:
+    """QuickBooks sends a bill back after every change, Seamline's own approval note included: the touchless rate
+    divides by bills, not by matches."""
+    claims, bill = FakeClaims(), validated(OVERPRICED, (ordered(),))
+    before = _counted()
+    again = await _match_all(claims, [bill, bill])
+    once = _counted()
+    corrected = await _match_all(claims, [validated(billed(), (ordered(),))])
+    assert len(again) == 2 and again[0] == again[1]  # still matched and published each time
+    assert _added(before, once) == {
+        "outcome:exceptions": 1,
+        "kind:price_variance": 2,
+        "kind:total_variance": 1,
+        "kind:billed_more_than_ordered": 1,
+    }
+    assert [m.outcome for m in corrected] == [MatchOutcome.MATCHED]
+    assert _added(once, _counted()) == {"outcome:matched": 1}
 
 
 def _verified(bill_id: str | None) -> BankDetailsVerified:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from contracts.approval import Route
+from contracts.ap_matching import SPEC as AP
+from contracts.ap_matching import ApMatching, MatchOutcome
+from contracts.approval import ActionStatus, Route
 from contracts.envelope import Envelope
 from contracts.invoice_followup import SPEC as FOLLOWUP
 from contracts.invoice_followup import FollowUpApproval, InvoiceFollowup
@@ -13,7 +15,7 @@ from contracts.registry import PIPELINES
 from services.approval.bootstrap import build_parts
 from services.approval.handlers import build_router
 from tests.unit import factories
-from tests.unit.ap_factories import ap_flow_ports
+from tests.unit.ap_factories import ap_flow_ports, bill_matched, explained
 from tests.unit.harness import kernel_for, running
 from tests.unit.test_approval_api import approval_deps
 
@@ -33,3 +35,22 @@ async def test_a_drafted_follow_up_above_the_threshold_becomes_a_request_for_a_h
     assert [link.approver for link in request.links] == ["maria.lopez@demo-co.example"]
     assert await store.get(request.request_id) is not None
     assert captured.of(FOLLOWUP.decisions) == []
+
+
+async def test_an_explained_bill_is_routed_by_amount_and_a_read_only_tenant_records_what_it_would_write() -> None:
+    deps, _, _ = approval_deps()
+    deps.kernel = kernel_for("approval")
+    ports = ap_flow_ports(deps)
+    bills = ports["ap_matching"].performers  # the fake QuickBooks behind the flow
+    parts = build_parts(deps, PIPELINES, ports=ports)
+    big = explained(bill_matched("7200.00", MatchOutcome.EXCEPTIONS))
+    async with running(deps.kernel, build_router(deps, parts), PIPELINES) as captured:
+        for tenant, facts in (("demo-co", big), ("shadow-co", explained(bill_matched("300.00")))):
+            message = Envelope.start(facts, pipeline=AP.name, tenant=tenant)
+            await deps.kernel.publisher.publish(ApMatching.EXPLAINED, message, key=facts.facts.bill_id)
+    routed = {r.tenant: r.payload for r in captured.of(AP.approval_requested)}
+    assert (routed["demo-co"].route, routed["demo-co"].approver_role) == (Route.HUMAN, "controller")
+    assert routed["shadow-co"].route is Route.SHADOW
+    (shadowed,) = [a.payload for a in captured.of(AP.actions)]
+    assert shadowed.status is ActionStatus.RECORDED_ONLY and "would record approve_bill on bill" in shadowed.detail
+    assert bills  # performers exist for every AP action kind, none was called

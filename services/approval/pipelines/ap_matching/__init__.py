@@ -11,7 +11,7 @@ import httpx
 from prometheus_client import Counter, Histogram
 
 from contracts.ap_matching import SPEC, ApAction, BankDetailsVerified
-from contracts.approval import ActionExecuted, ActionStatus, ApprovalDecided
+from contracts.approval import ActionExecuted, ActionStatus, ApprovalDecided, Route
 from contracts.envelope import Envelope
 from services.approval.bootstrap import ApprovalDeps
 from services.approval.domain import PlannedAction
@@ -38,6 +38,8 @@ BILL_CYCLE_TIME = Histogram(
 BILLS_APPROVED = Counter(
     "seamline_ap_bills_approved_total", "Bills whose approval was recorded in QuickBooks", ["route"]
 )
+for _route in Route:  # every series from 0, so the first bill after a restart counts in increase()
+    BILLS_APPROVED.labels(_route.value)
 
 
 def _count_approved(msg: Envelope[ApprovalDecided], results: Sequence[ActionExecuted]) -> None:

@@ -20,7 +20,7 @@ from services.connectors.pipelines.ap_matching.domain import MATCHED_OPERATIONS,
 from services.connectors.pipelines.ap_matching.fetch import fetch_bill
 from services.connectors.pipelines.ap_matching.ports import ReceivingLog
 from services.connectors.pipelines.ap_matching.settings import ApConnectorsSettings
-from shared.metrics import RECORDS_FETCHED
+from shared.metrics import PIPELINE_RUNS, RECORDS_FETCHED
 from shared.parts import ServicePart
 
 BILL_CHANGES_IGNORED = Counter(
@@ -72,6 +72,7 @@ def subscribe(router: KafkaRouter, deps: ConnectorsDeps, ports: ApMatchingPorts)
         received = msg.payload
         if received.realm_id != realm_id:
             raise OtherRealm(f"bill {received.bill_id} is in company {received.realm_id}; connected to {realm_id}")
+        PIPELINE_RUNS.labels(SPEC.name).inc()  # a run is one bill
         raw = await fetch_bill(qbo, ports.receiving_log, realm_id, received.bill_id)
         await kernel.publisher.publish(ApMatching.RAW, msg.follow(raw), key=received.bill_id)
         RECORDS_FETCHED.labels(SPEC.name, "qbo_bill").inc()

@@ -1,4 +1,5 @@
-"""Side effects AP matching's rules need: the vendors' last approved bank details."""
+"""Side effects AP matching's rules need: the vendors' last approved bank details, and which matches were
+already counted."""
 
 from __future__ import annotations
 
@@ -14,3 +15,8 @@ class BankRecord(Protocol):
     async def record(self, tenant: str, vendor_id: str, fingerprint: str, masked: str) -> None: ...
 
     async def establish(self, tenant: str, vendor_id: str, fingerprint: str, masked: str) -> bool: ...
+
+
+class Claims(Protocol):
+    async def claim(self, key: str, holder: str, ttl_s: int) -> bool:
+        """True for the one caller that takes `key` until `ttl_s` passes."""
