@@ -285,6 +285,8 @@ class ApApproval(ApprovalPayload):
 
     pipeline: Literal["ap_matching"] = NAME
     explained: BillExplained
+    pay_on_approval: bool = False
+    """The tenant turned payment on (`pay_bill` in its policy): approving the bill also pays it, once."""
 
 
 class ApMatching:

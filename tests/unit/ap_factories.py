@@ -85,6 +85,11 @@ class FakeBills:
             written.append(note)
         return f"bill {bill_id} noted"
 
+    async def pay(self, bill_id: str, amount: Decimal, memo: str) -> str:
+        self.paid = getattr(self, "paid", {})
+        self.paid.setdefault(bill_id, amount)
+        return f"bill {bill_id} paid"
+
 
 class FakeBankRecords:
     def __init__(self) -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from contracts.ap_matching import ApAction, BankDetailsVerified, MatchOutcome
 from contracts.approval import ApprovalDecided, Decision, Route
-from services.approval.domain import parse_policy
+from services.approval.domain import LoadedPolicy, parse_policy
 from services.approval.pipelines.ap_matching.domain import bill_request, page, plan_decided
 from shared.errors import PolicyRefused
 from tests.unit.ap_factories import bank_changed, bill_matched, explained
@@ -75,11 +75,12 @@ def test_an_approved_bill_is_one_write_on_the_version_it_was_matched_on() -> Non
     request = _request(bill_matched("1200.00", sync_token="3"))
     decided = ApprovalDecided(request_id=request.request_id, decision=Decision.APPROVED,
                               decided_by="jo.park@demo-co.example", reason="", request=request)  # fmt: skip
-    (planned,) = plan_decided(decided)
+    planned, paid = plan_decided(decided)
     assert (planned.action, planned.target, planned.target_version, planned.amount) == (
         ApAction.APPROVE_BILL, "301", "3", Decimal("1200.00"),
     )  # fmt: skip
     assert planned.key in planned.body and "jo.park@demo-co.example" in planned.body
+    assert (paid.action, paid.target, paid.amount) == (ApAction.PAY_BILL, "301", Decimal("1200.00"))
     assert plan_decided(decided.model_copy(update={"decision": Decision.REJECTED})) == ()
 
 
@@ -100,3 +101,16 @@ def test_the_page_shows_each_variance() -> None:
     shown = page(_request(bill_matched("1200.00", MatchOutcome.EXCEPTIONS)))
     assert "price_variance" in shown.html and "12.50" in shown.html and "0.50" in shown.html
     assert shown.api_fields["outcome"] == "exceptions"
+
+
+def test_payment_follows_approval_only_where_the_tenant_turned_it_on() -> None:
+    ap = DEMO.policy.pipelines["ap_matching"]
+    without = ap.model_copy(update={"actions": {k: v for k, v in ap.actions.items() if k != ApAction.PAY_BILL}})
+    pipelines = {**DEMO.policy.pipelines, "ap_matching": without}
+    off = LoadedPolicy(DEMO.policy.model_copy(update={"pipelines": pipelines}), "no-payment")
+    for loaded, pays in ((DEMO, True), (off, False)):
+        request = _request(bill_matched("1200.00"), loaded)
+        decided = ApprovalDecided(request_id=request.request_id, decision=Decision.APPROVED, decided_by="jo",
+                                  reason="", request=request)  # fmt: skip
+        actions = [p.action for p in plan_decided(decided)]
+        assert actions == ([ApAction.APPROVE_BILL, ApAction.PAY_BILL] if pays else [ApAction.APPROVE_BILL])

@@ -60,7 +60,7 @@ def build_ports(deps: ApprovalDeps) -> tuple[Bills, BankRecords]:
         settings.qbo_refresh_token.get_secret_value(),
         RedisRefreshTokenStore(deps.kernel.redis(), settings.qbo_realm_id),
     )
-    bills = QboBills(client, oauth, settings.qbo_realm_id)
+    bills = QboBills(client, oauth, settings.qbo_realm_id, settings.qbo_payment_account_id)
     return bills, PublishedBankRecords(deps.kernel.publisher, deps.kernel.settings.tenant)
 
 
@@ -72,6 +72,10 @@ def build_flow(deps: ApprovalDeps, ports: tuple[Bills, BankRecords] | None = Non
         mark = f"{SEAMLINE_MARK}{planned.key}"
         return await bills.record_approval(planned.target, planned.target_version, planned.amount, planned.body, mark)
 
+    async def pay_bill(planned: PlannedAction) -> str:
+        assert planned.amount is not None
+        return await bills.pay(planned.target, planned.amount, planned.body)
+
     async def verify_bank_change(planned: PlannedAction) -> str:
         return await banks.verified(BankDetailsVerified.model_validate_json(planned.body))
 
@@ -80,11 +84,15 @@ def build_flow(deps: ApprovalDeps, ports: tuple[Bills, BankRecords] | None = Non
         request=bill_request,
         plan=plan_decided,
         unexecuted=unexecuted_detail,
-        performers={ApAction.APPROVE_BILL: approve_bill, ApAction.VERIFY_BANK_CHANGE: verify_bank_change},
+        performers={
+            ApAction.APPROVE_BILL: approve_bill,
+            ApAction.PAY_BILL: pay_bill,
+            ApAction.VERIFY_BANK_CHANGE: verify_bank_change,
+        },
         page=page,
         asks_once=True,
         executed=_count_approved,
-        retry_safe=frozenset({ApAction.APPROVE_BILL}),
+        retry_safe=frozenset({ApAction.APPROVE_BILL, ApAction.PAY_BILL}),
     )
 
 

@@ -26,10 +26,12 @@ class StaleBill(Exception):
 
 
 class QboBills:
-    def __init__(self, client: httpx.AsyncClient, oauth: QboOAuth, realm_id: str) -> None:
+    def __init__(self, client: httpx.AsyncClient, oauth: QboOAuth, realm_id: str, pay_from: str = "") -> None:
         self._client = client
         self._oauth = oauth
         self._path = f"/v3/company/{realm_id}/bill"
+        self._payments = f"/v3/company/{realm_id}/billpayment"
+        self._pay_from = pay_from
 
     async def _call(self, method: str, path: str, request_id: str | None = None, **kwargs: Any) -> httpx.Response:
         token = await self._oauth.access_token()
@@ -80,6 +82,28 @@ class QboBills:
                 raise_for_upstream(response, "QBO bill update")
                 return f"bill {bill_id} SyncToken {response.json()['Bill']['SyncToken']}"
         raise UpstreamRejected(f"bill {bill_id}: no answer")  # pragma: no cover - AsyncRetrying reraises
+
+    async def pay(self, bill_id: str, amount: Decimal, memo: str) -> str:
+        """Pay the open balance once: a bill already paid is left alone (its payment found by the balance), one
+        whose open balance is not the approved amount is refused; the write carries Intuit's requestid."""
+        bill = await self._read(bill_id)
+        balance = Decimal(str(bill.get("Balance")))
+        if balance == 0:
+            return f"bill {bill_id} already paid"
+        if balance != amount:
+            raise PolicyRefused(f"bill {bill_id} has {balance} open, not the {amount} approved: not paid")
+        body = {
+            "VendorRef": bill["VendorRef"],
+            "PayType": "Check",
+            "CheckPayment": {"BankAccountRef": {"value": self._pay_from}},
+            "TotalAmt": float(amount),
+            "PrivateNote": memo,
+            "Line": [{"Amount": float(amount), "LinkedTxn": [{"TxnId": bill_id, "TxnType": "Bill"}]}],
+        }
+        request_id = hashlib.sha256(memo.encode()).hexdigest()[:40]
+        response = await self._call("POST", self._payments, request_id=request_id, json=body)
+        raise_for_upstream(response, "QBO bill payment")
+        return f"bill {bill_id} paid: BillPayment {response.json()['BillPayment']['Id']}"
 
 
 class PublishedBankRecords:

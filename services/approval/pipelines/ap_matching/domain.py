@@ -46,7 +46,10 @@ def bill_request(explained: BillExplained, tenant: str, loaded: LoadedPolicy, no
             f"Approve bill {facts.doc_number} from {facts.vendor_name}: {facts.currency} {facts.total}, "
             f"{_outcome(facts)}."
         ),
-        payload=ApApproval(explained=explained),
+        payload=ApApproval(
+            explained=explained,
+            pay_on_approval=ApAction.PAY_BILL in loaded.policy.for_pipeline(SPEC.name).actions,
+        ),
         tenant=tenant,
         loaded=loaded,
         now=now,
@@ -98,8 +101,9 @@ def explained_of(request: ApprovalRequested) -> BillExplained:
 
 
 def plan_decided(decided: ApprovalDecided) -> tuple[PlannedAction, ...]:
-    """An approved bill is one sparse update of the QuickBooks bill; an approved bank change is one record of
-    the verified details. A rejection leads to nothing."""
+    """An approved bill is one sparse update of the QuickBooks bill, then, where the tenant turned payment on,
+    one BillPayment of the approved amount; an approved bank change is one record of the verified details. A
+    rejection leads to nothing."""
     if decided.decision is not Decision.APPROVED:
         return ()
     request = decided.request
@@ -121,12 +125,17 @@ def plan_decided(decided: ApprovalDecided) -> tuple[PlannedAction, ...]:
         raise PolicyRefused(f"bill {facts.doc_number} is held for a bank change: verify it first")
     key = idempotency_key(request.request_id, ApAction.APPROVE_BILL)
     note = f"Approved by {decided.decided_by} in Seamline: {_outcome(facts)} [{SEAMLINE_MARK}{key}]"
-    return (
+    planned = [
         PlannedAction(
             ApAction.APPROVE_BILL, key, body=note, target=facts.bill_id, target_version=facts.sync_token,
             amount=facts.total,
         ),
-    )  # fmt: skip
+    ]  # fmt: skip
+    if isinstance(request.payload, ApApproval) and request.payload.pay_on_approval:
+        paid = idempotency_key(request.request_id, ApAction.PAY_BILL)
+        memo = f"Paid on approval by {decided.decided_by} [{SEAMLINE_MARK}{paid}]"
+        planned.append(PlannedAction(ApAction.PAY_BILL, paid, body=memo, target=facts.bill_id, amount=facts.total))
+    return tuple(planned)
 
 
 def unexecuted_detail(decided: ApprovalDecided) -> str:

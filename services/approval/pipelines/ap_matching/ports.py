@@ -14,6 +14,10 @@ class Bills(Protocol):
         approved. Returns what QuickBooks answered (the bill's new SyncToken)."""
         ...
 
+    async def pay(self, bill_id: str, amount: Decimal, memo: str) -> str:
+        """Pay the bill's open balance once, if it is still `amount`; returns the BillPayment's id."""
+        ...
+
 
 class BankRecords(Protocol):
     async def verified(self, record: BankDetailsVerified) -> str:

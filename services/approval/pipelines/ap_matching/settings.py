@@ -16,4 +16,6 @@ class ApApprovalSettings(BaseSettings):
     qbo_client_id: str
     qbo_client_secret: SecretStr
     qbo_refresh_token: SecretStr
+    qbo_payment_account_id: str = "35"
+    """The bank account bills are paid from (a QuickBooks Account id), where a tenant turns payment on."""
     http_timeout_s: float = 10.0
