@@ -83,3 +83,11 @@ def test_an_id_with_a_trailing_newline_is_unsafe(query: object) -> None:
 )
 def test_customer_ref_only_returns_usable_ids(invoice: dict[str, object], expected: str | None) -> None:
     assert customer_ref(invoice) == expected
+
+
+@pytest.mark.parametrize("given", ["doc-1/../../secrets", "doc-1?x=1", "doc 1", "", "d" * 65, 42, None])
+def test_a_contract_document_id_that_is_not_wholly_an_id_is_not_used(given: object) -> None:
+    from services.connectors.pipelines.contract_review.domain import contract_document_id
+
+    assert contract_document_id({"properties": {"contract_document_id": given}}) is None
+    assert contract_document_id({"properties": {"contract_document_id": "doc-1_A"}}) == "doc-1_A"

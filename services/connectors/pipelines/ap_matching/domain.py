@@ -3,17 +3,16 @@ the bill names, the queries that fetch them and the ids of the trigger. Pure."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any, Final
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from contracts.ap_matching import SPEC, BillReceived
+from services.connectors.safe_ids import checked, safe_id
 from shared.errors import PermanentError
 
 MATCHED_OPERATIONS: Final = frozenset({"Create", "Update"})
 """A deleted or voided bill starts no match (counted, not published)."""
-_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class BillNotFound(PermanentError):
@@ -32,22 +31,22 @@ def linked_po_ids(bill: dict[str, Any]) -> tuple[str, ...]:
         if isinstance(line, dict):
             links += _list(line.get("LinkedTxn"))
     found = (link.get("TxnId") for link in links if isinstance(link, dict) and link.get("TxnType") == "PurchaseOrder")
-    return tuple(dict.fromkeys(i for i in found if isinstance(i, str) and _SAFE_ID.fullmatch(i)))
+    return tuple(dict.fromkeys(i for i in found if safe_id(i)))
 
 
 def vendor_id(bill: dict[str, Any]) -> str | None:
     ref = bill.get("VendorRef")
     value = ref.get("value") if isinstance(ref, dict) else None
-    return value if isinstance(value, str) and _SAFE_ID.fullmatch(value) else None
+    return safe_id(value)
 
 
 def purchase_orders_query(po_ids: Sequence[str]) -> str:
-    ids = ", ".join(f"'{_checked(i)}'" for i in po_ids)
+    ids = ", ".join(f"'{checked(i)}'" for i in po_ids)
     return f"select * from PurchaseOrder where Id in ({ids})"  # noqa: S608 - QBO query, ids checked
 
 
 def vendor_bills_query(vendor: str) -> str:
-    return f"select * from Bill where VendorRef = '{_checked(vendor)}'"  # noqa: S608 - QBO query, ids checked
+    return f"select * from Bill where VendorRef = '{checked(vendor)}'"  # noqa: S608 - QBO query, ids checked
 
 
 def trigger_ids(tenant: str, received: BillReceived) -> tuple[UUID, UUID]:
@@ -60,9 +59,3 @@ def trigger_ids(tenant: str, received: BillReceived) -> tuple[UUID, UUID]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _checked(entity_id: str) -> str:
-    if not _SAFE_ID.fullmatch(entity_id):
-        raise ValueError(f"unsafe id in a QBO query: {entity_id!r}")
-    return entity_id

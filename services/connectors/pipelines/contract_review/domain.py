@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -15,11 +14,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts.contract_review import DealClosedWon
+from services.connectors.safe_ids import safe_id
 
 MAX_EVENTS_PER_REQUEST = 100
 MAX_BODY_BYTES = 256 * 1024
 MAX_AGE_MS = 5 * 60 * 1000
-_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class WebhookRejected(Exception):
@@ -106,4 +105,4 @@ def contract_document_id(deal: dict[str, object]) -> str | None:
     """The deal's contract document id, if it names a usable one (validation names what is wrong)."""
     properties = deal.get("properties")
     value = properties.get("contract_document_id") if isinstance(properties, dict) else None
-    return value if isinstance(value, str) and _SAFE_ID.match(value) else None
+    return safe_id(value)
