@@ -31,6 +31,7 @@ from shared.errors import UpstreamUnavailable
 from shared.idempotency import RedisIdempotencyStore
 from shared.kernel import Kernel
 from shared.settings import KernelSettings
+from tests.unit.ap_factories import ap_flow_ports
 from tests.unit.test_approval_api import OPS_TOKEN, FakePublisher, approval_deps, approval_request
 
 pytestmark = pytest.mark.integration
@@ -90,7 +91,7 @@ async def world(redis: Redis, unique: str) -> AsyncIterator[World]:
     mailer = Mailer()
     deps.done = RedisIdempotencyStore(redis, f"actions-{unique}")
     deps.mailer, deps.crm = mailer, Crm()
-    build_parts(deps, PIPELINES)
+    build_parts(deps, PIPELINES, ports=ap_flow_ports(deps))
     deps.kernel = Kernel("approval", KernelSettings(), None, publisher, AuditWriter(publisher, "approval"))  # type: ignore[arg-type]
     requested = approval_request()
     await store.add(requested)
