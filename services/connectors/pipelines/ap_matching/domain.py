@@ -31,7 +31,7 @@ def linked_po_ids(bill: dict[str, Any]) -> tuple[str, ...]:
         if isinstance(line, dict):
             links += _list(line.get("LinkedTxn"))
     found = (link.get("TxnId") for link in links if isinstance(link, dict) and link.get("TxnType") == "PurchaseOrder")
-    return tuple(dict.fromkeys(i for i in found if safe_id(i)))
+    return tuple(dict.fromkeys(s for i in found if (s := safe_id(i)) is not None))
 
 
 def vendor_id(bill: dict[str, Any]) -> str | None:
