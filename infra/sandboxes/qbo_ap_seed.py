@@ -12,10 +12,12 @@ Tolerances assumed (infra/tenants/demo-co/ap_matching.yaml): price within 0.5% a
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from infra.sandboxes.qbo_state import QboState
 from infra.sandboxes.qbo_writes import COMPANY_TZ, USD, money, qbo_time
@@ -348,10 +350,10 @@ def _amounts(lines: list[Line], taxed: bool) -> tuple[Decimal, dict[str, Any] | 
 
 
 class _ApBuilder:
-    def __init__(self, state: QboState, as_of: date) -> None:
+    def __init__(self, state: QboState, as_of: date, vendors: tuple[tuple[str, str, dict[str, str]], ...]) -> None:
         self.state = state
         self.as_of = as_of
-        self.vendor_names = {vendor_id: name for vendor_id, name, _ in _VENDORS}
+        self.vendor_names = {vendor_id: name for vendor_id, name, _ in vendors}
 
     def day(self, days_ago: int) -> date:
         return self.as_of - timedelta(days=days_ago)
@@ -471,7 +473,7 @@ def seed_ap(state: QboState, as_of: date) -> dict[str, Any]:
     for table in (state.vendors, state.purchase_orders, state.bills, state.bill_payments):
         table.clear()
     state.receiving.receipts.clear()
-    b = _ApBuilder(state, as_of)
+    b = _ApBuilder(state, as_of, _VENDORS)
     for vendor_id, name, bank in _VENDORS:
         state.vendors[vendor_id] = b.vendor(vendor_id, name, bank)
     for po in _POS:
@@ -509,5 +511,151 @@ def seed_ap(state: QboState, as_of: date) -> dict[str, Any]:
             "changed_on": b.day(BANK_CHANGED_DAYS_AGO).isoformat(),
             "paid_with_previous": "2012",
         },
+    }
+    return state.ap_summary
+
+
+# Bulk AP data for the bench: N bills over M vendors, each bill against a purchase order of its own.
+
+BulkMix = Literal["matched", "mixed"]
+# Out of every 20 bills of a mixed set (taken with a stride of 7, so no kind comes in a run): 14 fully matched,
+# 2 within tolerance, 2 price variances, 1 billed beyond what was received, 1 linked to no purchase order.
+_MIXED: Final[tuple[tuple[str, str | None], ...]] = (
+    *(("matched", None),) * 14,
+    *(("within_tolerance", None),) * 2,
+    *(("exceptions", "price_variance"),) * 2,
+    ("exceptions", "billed_more_than_received"),
+    ("exceptions", "no_purchase_order"),
+)
+BULK_VENDOR_BASE: Final = 10_001
+BULK_PO_BASE: Final = 100_001
+BULK_BILL_BASE: Final = 200_001
+
+
+@dataclass(frozen=True)
+class BulkParams:
+    as_of: date
+    bills: int
+    vendors: int
+    mix: BulkMix = "mixed"
+    seed: int = 7
+
+
+def _bulk_vendors(count: int) -> tuple[tuple[str, str, dict[str, str]], ...]:
+    rows = []
+    for n in range(count):
+        name = f"Bulk Supplier {n + 1:04d} LLC"
+        rows.append((str(BULK_VENDOR_BASE + n), name, _bank(name, f"{110_000_000 + 13 * n:09d}", f"{n + 1:012d}")))
+    return tuple(rows)
+
+
+def _bulk_order(rng: random.Random, po_id: str, vendor_id: str, days_ago: int) -> PoSpec:
+    # Unit prices from 2.00, so one cent more is within the 0.5% price band.
+    items = rng.sample(sorted(_ITEMS), rng.randint(1, 3))
+    lines = tuple(Goods(item, D(rng.randint(2, 60)), D(rng.randint(200, 15_000)) / 100) for item in items)
+    return PoSpec(po_id, vendor_id, days_ago, lines)
+
+
+def _goods(line: Line) -> Goods:
+    assert isinstance(line, Goods)  # bulk orders carry goods only
+    return line
+
+
+def _bulk_billing(po: PoSpec, outcome: str, exception: str | None) -> tuple[tuple[str | None, Line], ...]:
+    """The order's lines as billed: line 1 a cent dearer (within tolerance) or 10% dearer (a price variance)."""
+    billed: list[tuple[str | None, Line]] = []
+    for number, line in enumerate(map(_goods, po.lines), start=1):
+        price = line.price
+        if number == 1 and outcome == "within_tolerance":
+            price += D("0.01")
+        elif number == 1 and exception == "price_variance":
+            price = (price * D("1.10")).quantize(D("0.01"))
+        billed.append((str(number), Goods(line.item, line.qty, price)))
+    return tuple(billed)
+
+
+class _BulkBuilder:
+    def __init__(self, state: QboState, params: BulkParams) -> None:
+        self.state, self.params = state, params
+        self.rng = random.Random(params.seed)  # noqa: S311 - reproducible fixtures, not security
+        self.vendor_rows = _bulk_vendors(params.vendors)
+        self.b = _ApBuilder(state, params.as_of, self.vendor_rows)
+        self.amounts: set[tuple[str, Decimal]] = set()
+        """(vendor, total) of every bill so far: no bill may look like another's duplicate."""
+
+    def _unique(self, vendor_id: str, total: Decimal) -> bool:
+        return (vendor_id, total) not in self.amounts
+
+    def bill(self, n: int, outcome: str, exception: str | None) -> dict[str, Any]:
+        vendors = self.params.vendors
+        vendor_id, bill_id = self.vendor_rows[n % vendors][0], str(BULK_BILL_BASE + n)
+        days_ago = 1 + n % 28
+        doc_number = f"BS{n % vendors + 1:04d}-{n + 1:06d}"
+        if exception == "no_purchase_order":
+            amount = D(self.rng.randint(5_000, 200_000)) / 100
+            while not self._unique(vendor_id, amount):
+                amount += D("0.01")
+            charge: Line = Charge(_JANITORIAL, "Facility services", amount)
+            spec = BillSpec(bill_id, vendor_id, doc_number, days_ago, ((None, charge),))
+        else:
+            po = _bulk_order(self.rng, str(BULK_PO_BASE + n), vendor_id, days_ago + self.rng.randint(5, 20))
+            while not self._unique(
+                vendor_id, _amounts([x for _, x in _bulk_billing(po, outcome, exception)], False)[0]
+            ):
+                first = _goods(po.lines[0])
+                more = Goods(first.item, first.qty + 1, first.price)
+                po = PoSpec(po.po_id, vendor_id, po.days_ago, (more, *po.lines[1:]))
+            self.state.purchase_orders[po.po_id] = self.b.purchase_order(po)
+            spec = BillSpec(bill_id, vendor_id, doc_number, days_ago, _bulk_billing(po, outcome, exception), po.po_id)
+            self.receive(po, short=exception == "billed_more_than_received", days_ago=days_ago + 1)
+        record = self.b.bill(spec)
+        self.amounts.add((vendor_id, D(str(record["TotalAmt"]))))
+        return record
+
+    def receive(self, po: PoSpec, short: bool, days_ago: int) -> None:
+        """Every ordered unit received, but a tenth of line 1 (at least one) when `short`."""
+        receipts = self.state.receiving.receipts
+        for number, line in enumerate(map(_goods, po.lines), start=1):
+            missing = max(D(1), line.qty // 10) if short and number == 1 else D(0)
+            receipt_id = f"RCV-B{len(receipts) + 1:06d}"
+            receipts.append(receipt(receipt_id, po.po_id, str(number), line.qty - missing, self.b.day(days_ago)))
+
+
+def seed_ap_bulk(state: QboState, params: BulkParams) -> dict[str, Any]:
+    """Replace the company's AP data with `params.bills` bills over `params.vendors` vendors, each against a
+    purchase order of its own (but those linked to none) with its goods received; with mix "matched" every bill
+    is fully matched, with "mixed" one in five departs (see _MIXED). No two bills of a vendor share a number or
+    an amount, so none is a duplicate. Deterministic for a seed; returns (and stores) the summary with each bill's
+    intended outcome."""
+    if not 1 <= params.vendors <= params.bills:
+        raise ValueError("vendors must be between 1 and the number of bills")
+    for table in (state.vendors, state.purchase_orders, state.bills, state.bill_payments):
+        table.clear()
+    state.receiving.receipts.clear()
+    builder = _BulkBuilder(state, params)
+    for vendor_id, name, bank in builder.vendor_rows:
+        state.vendors[vendor_id] = builder.b.vendor(vendor_id, name, bank)
+    intended: dict[str, dict[str, str | None]] = {}
+    for n in range(params.bills):
+        outcome, exception = ("matched", None) if params.mix == "matched" else _MIXED[(n * 7) % len(_MIXED)]
+        bill = builder.bill(n, outcome, exception)
+        state.bills[bill["Id"]] = bill
+        intended[bill["Id"]] = {"outcome": outcome, "exception": exception}
+    for bill in state.bills.values():
+        vendor = state.vendors[bill["VendorRef"]["value"]]
+        vendor["Balance"] = money(D(str(vendor["Balance"])) + D(str(bill["Balance"])))
+
+    kinds = Counter(str(o["exception"] or o["outcome"]) for o in intended.values())
+    state.ap_summary = {
+        "as_of": params.as_of.isoformat(),
+        "mix": params.mix,
+        "seed": params.seed,
+        "vendors": len(state.vendors),
+        "purchase_orders": len(state.purchase_orders),
+        "bills": len(state.bills),
+        "bill_payments": 0,
+        "receipts": len(state.receiving.receipts),
+        "intended": dict(sorted(kinds.items())),
+        "bill_outcomes": intended,
     }
     return state.ap_summary

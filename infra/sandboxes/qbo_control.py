@@ -1,4 +1,5 @@
-"""Control API of the QBO sandbox (/_sandbox/...): reseed, insert records, inject faults, counters, webhooks."""
+"""Control API of the QBO sandbox (/_sandbox/...): reseed (also bulk AP data), insert records, inject faults, counters,
+webhooks."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from infra.sandboxes.qbo_ap_seed import seed_ap
+from infra.sandboxes.qbo_ap_seed import BulkMix, BulkParams, seed_ap, seed_ap_bulk
 from infra.sandboxes.qbo_seed import SeedParams, seed_company
 from infra.sandboxes.qbo_state import EntityKind, QboState, RequestLog
 from infra.sandboxes.qbo_webhooks import webhook_routes
@@ -30,6 +31,16 @@ class SeedRequest(BaseModel):
 class ApSeedRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     as_of: date = Field(default_factory=date.today)
+
+
+class ApBulkRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    as_of: date = Field(default_factory=date.today)
+    bills: int = Field(ge=1, le=20000)
+    vendors: int | None = Field(None, ge=1)
+    """Default: one vendor per 20 bills."""
+    mix: BulkMix = "mixed"
+    seed: int = 7
 
 
 class FaultRequest(BaseModel):
@@ -67,6 +78,16 @@ def control_routes(state: QboState) -> list[Route]:
         except ValidationError as exc:
             return JSONResponse({"error": exc.errors(include_url=False)}, status_code=422)
         return JSONResponse(seed_ap(state, body.as_of))
+
+    async def ap_bulk(request: Request) -> Response:
+        try:
+            body = ApBulkRequest.model_validate_json(await request.body() or b"{}")
+        except ValidationError as exc:
+            return JSONResponse({"error": exc.errors(include_url=False)}, status_code=422)
+        vendors = body.vendors or max(1, body.bills // 20)
+        if vendors > body.bills:
+            return JSONResponse({"error": "vendors may not exceed bills"}, status_code=422)
+        return JSONResponse(seed_ap_bulk(state, BulkParams(body.as_of, body.bills, vendors, body.mix, body.seed)))
 
     def inserter(entity: EntityKind) -> Handler:
         async def insert(request: Request) -> Response:
@@ -123,6 +144,7 @@ def control_routes(state: QboState) -> list[Route]:
         Route("/_sandbox/payments", inserter("Payment"), methods=["POST"]),
         Route("/_sandbox/ap/summary", ap_summary, methods=["GET"]),
         Route("/_sandbox/ap/seed", ap_reseed, methods=["POST"]),
+        Route("/_sandbox/ap/bulk", ap_bulk, methods=["POST"]),
         Route("/_sandbox/vendors", inserter("Vendor"), methods=["POST"]),
         Route("/_sandbox/purchaseorders", inserter("PurchaseOrder"), methods=["POST"]),
         Route("/_sandbox/bills", inserter("Bill"), methods=["POST"]),
