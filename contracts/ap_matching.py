@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Final, Literal
+from typing import Any, Final, Generic, Literal, TypeVar
 
 from pydantic import Field
 
@@ -18,6 +18,7 @@ from contracts.pipeline import PipelineSpec, Topic
 NAME: Final = "ap_matching"
 
 JsonObject = dict[str, Any]
+T = TypeVar("T")
 
 
 class BillSource(StrEnum):
@@ -26,6 +27,8 @@ class BillSource(StrEnum):
     COMMAND = "command"
     BANK_VERIFIED = "bank_verified"
     """The bill was held for a bank change a person has since verified: matched again."""
+    DOCUMENT = "document"
+    """A vendor invoice uploaded as a document (PDF, DOCX, text): a draft bill, not yet in QuickBooks."""
 
 
 class BillReceived(Contract):
@@ -37,6 +40,106 @@ class BillReceived(Contract):
     event_id: str
     """The id the event arrived with (Intuit's, or the CDC position); duplicates of one event are dropped."""
     operation: str = "Create"
+
+
+class BillDocumentReceived(Contract):
+    """Trigger of the document path: a vendor invoice uploaded to the intake endpoint (or read from the AP
+    mailbox), its bytes base64 exactly as received. `document_id` is derived from the content: the same file
+    uploaded twice is one document."""
+
+    realm_id: str
+    document_id: str
+    filename: str
+    content_type: str
+    size_bytes: int = Field(ge=0)
+    sha256: str
+    content_b64: str
+    received_via: Literal["upload", "mailbox"] = "upload"
+    submitted_by: str | None = None
+
+
+class BillDocumentRead(Contract):
+    """The document's text, read by deterministic code (pypdf, python-docx); offsets in citations refer to it."""
+
+    realm_id: str
+    document_id: str
+    filename: str
+    sha256: str
+    kind: Literal["pdf", "docx", "text"]
+    pages: int | None = None
+    text: str
+
+
+class SourceSpan(Contract):
+    """Where a value was read: the exact quoted span of the document text and its offsets."""
+
+    quote: str = Field(min_length=1)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class Quoted(Contract, Generic[T]):
+    value: T
+    citation: SourceSpan
+
+
+class ExtractedBillLine(Contract):
+    description: Quoted[str]
+    amount: Quoted[Decimal]
+    quantity: Quoted[Decimal] | None = None
+    unit_price: Quoted[Decimal] | None = None
+
+
+class ExtractedBill(Contract):
+    """Header and lines as read from the document; a value the document does not state is None. Every value
+    carries its citation, checked verbatim against the text and parsed again from the quote."""
+
+    vendor_name: Quoted[str] | None = None
+    invoice_number: Quoted[str] | None = None
+    invoice_date: Quoted[date] | None = None
+    due_date: Quoted[date] | None = None
+    po_numbers: tuple[Quoted[str], ...] = ()
+    currency: Quoted[str] | None = None
+    subtotal: Quoted[Decimal] | None = None
+    tax: Quoted[Decimal] | None = None
+    freight: Quoted[Decimal] | None = None
+    total: Quoted[Decimal] | None = None
+    lines: tuple[ExtractedBillLine, ...] = ()
+
+
+class RejectedCitation(Contract):
+    """A value the extractor offered whose quote is not in the text, or does not say the value."""
+
+    field: str
+    quote: str
+    reason: str
+
+
+class BillDocumentExtracted(Contract):
+    realm_id: str
+    document_id: str
+    filename: str
+    sha256: str
+    extracted: ExtractedBill
+    rejected: tuple[RejectedCitation, ...] = ()
+    model: str
+    prompt_id: str
+    prompt_version: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: Decimal = Decimal("0")
+
+
+class BillDocument(Contract):
+    """Provenance of a bill read from a document, carried to the approver: the citations, and the QuickBooks
+    bill that approving it creates (built by deterministic code from the cited values and the matched order)."""
+
+    document_id: str
+    filename: str
+    sha256: str
+    extracted: ExtractedBill
+    draft: JsonObject
+    """The Bill body POSTed to QuickBooks on approval (VendorRef, DocNumber, dates, lines linked to the order)."""
 
 
 class RawBillFetched(Contract):
@@ -53,6 +156,8 @@ class RawBillFetched(Contract):
     vendor_bills: list[JsonObject] = Field(default_factory=list)
     """Other bills of the same vendor (for duplicates and cumulative billing against the same orders)."""
     receipts: list[JsonObject] | None = None
+    document: BillDocument | None = None
+    """Set when the bill was read from a document: `bill` is then the draft, not a QuickBooks record."""
 
 
 class LineKind(StrEnum):
@@ -159,6 +264,7 @@ class BillValidated(Contract):
     vendor: Vendor
     earlier_bills: tuple[EarlierBill, ...] = ()
     receipts: tuple[ReceiptLine, ...] | None = None
+    document: BillDocument | None = None
 
 
 class MatchOutcome(StrEnum):
@@ -235,6 +341,8 @@ class BillMatched(Contract):
     exceptions: tuple[MatchException, ...] = ()
     duplicate_of: str | None = None
     bank_change: BankChange | None = None
+    document: BillDocument | None = None
+    """Read from a document: approving it creates the bill in QuickBooks from `document.draft`."""
 
     @property
     def held(self) -> bool:
@@ -291,7 +399,9 @@ class ApApproval(ApprovalPayload):
 
 class ApMatching:
     """trigger -> raw -> validated -> matched -> explained, then approval (see SPEC); a verified bank change
-    goes to bank_verified, where rules record it and match the held bill again."""
+    goes to bank_verified, where rules record it and match the held bill again. A vendor invoice uploaded as a
+    document goes document -> document_read (validation reads the text) -> document_extracted (reasoning reads
+    the values, each cited) -> raw (connectors resolve vendor and orders in QuickBooks), then as any bill."""
 
     TRIGGER: Final = Topic(NAME, "trigger", BillReceived)
     RAW: Final = Topic(NAME, "raw", RawBillFetched)
@@ -299,6 +409,9 @@ class ApMatching:
     MATCHED: Final = Topic(NAME, "matched", BillMatched)
     EXPLAINED: Final = Topic(NAME, "explained", BillExplained)
     BANK_VERIFIED: Final = Topic(NAME, "bank_verified", BankDetailsVerified)
+    DOCUMENT: Final = Topic(NAME, "document", BillDocumentReceived)
+    DOCUMENT_READ: Final = Topic(NAME, "document_read", BillDocumentRead)
+    DOCUMENT_EXTRACTED: Final = Topic(NAME, "document_extracted", BillDocumentExtracted)
 
 
 SPEC: Final = PipelineSpec(
@@ -310,6 +423,9 @@ SPEC: Final = PipelineSpec(
         ApMatching.MATCHED,
         ApMatching.EXPLAINED,
         ApMatching.BANK_VERIFIED,
+        ApMatching.DOCUMENT,
+        ApMatching.DOCUMENT_READ,
+        ApMatching.DOCUMENT_EXTRACTED,
     ),
     approval_source=ApMatching.EXPLAINED,
     action_kinds=frozenset(ApAction),

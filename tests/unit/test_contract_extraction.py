@@ -22,7 +22,8 @@ from services.reasoning.pipelines.contract_review.adapters.anthropic_extractor i
 from services.reasoning.pipelines.contract_review.domain import terms_tool, verify_and_merge
 from services.reasoning.pipelines.contract_review.patterns import extract_chunk
 from services.rules.pipelines.contract_review.domain import chunk_contract
-from services.validation.pipelines.contract_review.domain import DocumentLimits, validate_contract
+from services.validation.documents import DocumentLimits
+from services.validation.pipelines.contract_review.domain import validate_contract
 from shared.errors import ContractInvalid
 
 CHUNKS = (

@@ -15,8 +15,8 @@ from contracts.invoice_followup import SPEC as FOLLOWUP
 from contracts.invoice_followup import InvoiceFollowup
 from contracts.pipeline import PipelineSpec
 from services.validation.bootstrap import build_deps, build_parts
+from services.validation.documents import DocumentLimits
 from services.validation.handlers import build_router
-from services.validation.pipelines.contract_review.domain import DocumentLimits
 from services.validation.settings import ValidationSettings
 from shared.kernel import Kernel
 from tests.unit import factories

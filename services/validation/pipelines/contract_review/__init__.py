@@ -7,7 +7,8 @@ from faststream.kafka import KafkaRouter
 from contracts.contract_review import SPEC, ContractReview, RawContractFetched
 from contracts.envelope import Envelope
 from services.validation.bootstrap import ValidationDeps
-from services.validation.pipelines.contract_review.domain import DocumentLimits, validate_contract
+from services.validation.documents import DocumentLimits
+from services.validation.pipelines.contract_review.domain import validate_contract
 from services.validation.pipelines.contract_review.settings import ContractValidationSettings
 from shared.parts import ServicePart
 
