@@ -192,6 +192,8 @@ class Bill(Contract):
     po_ids: tuple[str, ...]
     """Purchase orders the bill links to, on the header or on any line."""
     sync_token: str
+    from_document: str | None = None
+    """The document this QuickBooks bill was created from when a person approved it in Seamline, if it was."""
 
 
 class PoLine(Contract):
@@ -343,6 +345,8 @@ class BillMatched(Contract):
     bank_change: BankChange | None = None
     document: BillDocument | None = None
     """Read from a document: approving it creates the bill in QuickBooks from `document.draft`."""
+    from_document: str | None = None
+    """A QuickBooks bill created from an approved document (that approval stands; it is not asked again)."""
 
     @property
     def held(self) -> bool:

@@ -35,6 +35,7 @@ from tests.unit.test_intuit_cdc import FakePositions
 from tests.unit.test_intuit_webhook import FakeClaims, cloud_body, legacy_body, sign
 
 TOKEN = "qbo-webhook-verifier-token"
+INTAKE_TOKEN = "intake-token-for-tests"  # noqa: S105 - a test token
 REALM = "9341453000000000"
 JsonObject = dict[str, Any]
 
@@ -139,7 +140,8 @@ async def connectors(qbo: FakeQuickBooks, receiving_log: FakeReceivingLog | None
         qbo_cdc_interval_s=0,
     )
     deps = build_deps(kernel, settings, qbo=qbo)
-    parts = build_parts(deps, (AP,), ports={AP.name: ApMatchingPorts(ApConnectorsSettings(), receiving_log)})
+    ap_settings = ApConnectorsSettings(bill_intake_token=SecretStr(INTAKE_TOKEN), bill_expense_account_id="70")
+    parts = build_parts(deps, (AP,), ports={AP.name: ApMatchingPorts(ap_settings, receiving_log, FakeClaims())})
     router = build_router(deps, parts)
     triggers: list[tuple[bytes, Envelope[BillReceived]]] = []
     dead_letters: list[dict[str, str]] = []

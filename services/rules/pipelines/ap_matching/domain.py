@@ -451,6 +451,28 @@ def _check_orders(bill: Bill, orders: tuple[PurchaseOrder, ...], f: _Findings) -
             )
 
 
+_COMPANY_FORMS = re.compile(r"\b(ltd|limited|llc|inc|incorporated|corp|corporation|co|company|gmbh|plc|llp|sa|bv)\b")
+
+
+def _company(name: str) -> str:
+    words = re.sub(r"[^\w]+", " ", name.casefold().replace("&", " and "))
+    return " ".join(_COMPANY_FORMS.sub(" ", words).split())
+
+
+def _check_document_vendor(validated: BillValidated, f: _Findings) -> None:
+    """A document issued under another name than the vendor its order is with (by its words, legal form aside)."""
+    document = validated.document
+    issued = document.extracted.vendor_name if document else None
+    if issued is None:
+        return
+    said, known = _company(issued.value), _company(validated.vendor.name)
+    if said and known and said not in known and known not in said:
+        f.flag(
+            ExceptionKind.VENDOR_MISMATCH,
+            f"the invoice is issued by {issued.value!r}; the vendor in QuickBooks is {validated.vendor.name!r}",
+        )
+
+
 def _duplicates(bill: Bill, earlier: Iterable[EarlierBill], window_days: int, f: _Findings) -> str | None:
     """Other bills of the vendor with the same normalised number, or the same amount within the window."""
     number = normalise_doc_number(bill.doc_number)
@@ -508,6 +530,7 @@ def match_bill(
         checked = {
             line.line_id: _tax(line) if line.kind is LineKind.TAX else _unmatched(line, None) for line in bill.lines
         }
+    _check_document_vendor(validated, f)
     duplicate_of = _duplicates(bill, validated.earlier_bills, tolerance.duplicate_window_days, f)
     bank_change = _bank_change(validated, approved_bank, approved_masked, f)
     lines = tuple(sorted((c.match for c in checked.values()), key=lambda m: _natural(m.bill_line_id)))
@@ -535,4 +558,6 @@ def match_bill(
         exceptions=tuple(f.exceptions),
         duplicate_of=duplicate_of,
         bank_change=bank_change,
+        document=validated.document,
+        from_document=bill.from_document,
     )

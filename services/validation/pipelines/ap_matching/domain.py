@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -116,6 +116,7 @@ class QboBill(_Qbo):
     Line: list[_Line] = Field(min_length=1)
     LinkedTxn: list[_LinkedTxn] = []
     TxnTaxDetail: _TaxDetail | None = None
+    PrivateNote: str | None = None
 
 
 class QboOtherBill(_Qbo):
@@ -334,11 +335,30 @@ def _receipts(raw: list[dict[str, Any]] | None) -> tuple[ReceiptLine, ...] | Non
     return tuple(out)
 
 
+_DOCUMENT_FIELDS: Final = {
+    "Bill.DocNumber": "document.invoice_number",
+    "Bill.TxnDate": "document.invoice_date",
+    "Bill.TotalAmt": "document.total",
+    "Bill.Line": "document.lines",
+}
+_MADE_FROM: Final = re.compile(r"seamline-document:([0-9a-f]{8,64})")
+
+
 def validate_bill(raw: RawBillFetched) -> BillValidated:
-    qbo: QboBill = _parse(QboBill, raw.bill, "Bill")
+    """A QuickBooks bill, or the draft of a document's bill (whose missing fields are named as the document's)."""
+    try:
+        qbo: QboBill = _parse(QboBill, raw.bill, "Bill")
+    except ContractInvalid as exc:
+        named = next((v for k, v in _DOCUMENT_FIELDS.items() if exc.field.startswith(k)), None)
+        if raw.document is None or named is None:
+            raise
+        raise ContractInvalid(f"the invoice does not state it legibly ({exc})", field=named) from None
     if qbo.Id != raw.bill_id:
         raise ContractInvalid(f"bill {qbo.Id} fetched for bill {raw.bill_id}", field="Bill.Id")
     bill = _bill(qbo)
+    made_from = _MADE_FROM.search(qbo.PrivateNote or "") if raw.document is None else None
+    if made_from is not None:
+        bill = bill.model_copy(update={"from_document": made_from.group(1)})
     return BillValidated(
         realm_id=raw.realm_id,
         bill=bill,
@@ -346,4 +366,5 @@ def validate_bill(raw: RawBillFetched) -> BillValidated:
         vendor=_vendor(raw.vendor, qbo),
         earlier_bills=_earlier_bills(raw.vendor_bills, qbo),
         receipts=_receipts(raw.receipts),
+        document=raw.document,
     )
