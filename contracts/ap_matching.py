@@ -19,6 +19,9 @@ NAME: Final = "ap_matching"
 
 JsonObject = dict[str, Any]
 T = TypeVar("T")
+DOCUMENT_MARK: Final = "seamline-document:"
+"""In the PrivateNote of a bill read from a document (`seamline-document:<document_id>`), kept on the QuickBooks
+bill created when it is approved: how that bill is known again."""
 
 
 class BillSource(StrEnum):

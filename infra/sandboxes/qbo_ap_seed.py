@@ -210,6 +210,8 @@ _POS: Final = (
         taxed=True,
     ),
     PoSpec("1012", "101", 12, (Goods("paper", D(6), D("42.00")), Goods("toner", D(2), D("78.50")))),
+    # Billed by no bill in QuickBooks: its vendor's invoice arrives as a document (INVOICE_DOCUMENTS).
+    PoSpec("1013", "105", 9, (Goods("paper", D(10), D("42.00")), Goods("toner", D(4), D("78.50")))),
 )
 
 
@@ -273,6 +275,8 @@ _RECEIPTS: Final = (
     ("1008", "2", D(6), 24),
     ("1009", "1", D(8), 33),
     ("1010", "1", D(12), 8),
+    ("1013", "1", D(10), 4),
+    ("1013", "2", D(4), 4),
     ("1011", "1", D(1), 9),
     ("1011", "2", D(20), 9),
     ("1012", "1", D(6), 4),

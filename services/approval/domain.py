@@ -169,3 +169,6 @@ class PlannedAction:
     """The version of `target` the decision was made on (its SyncToken): a newer one is checked again first."""
     amount: Decimal | None = None
     """The amount the decision was made on, where the write must check it still holds."""
+    creates: str = ""
+    """The record (JSON) the action creates, where it creates one instead of writing to `target`; an action on a
+    record an earlier action creates carries it too, to find that record by."""

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from contracts import deadletter as dl
-from contracts.ap_matching import SPEC as AP
 from contracts.ap_matching import (
+    DOCUMENT_MARK,
     ApMatching,
     BillDocument,
     BillDocumentExtracted,
@@ -26,9 +26,9 @@ from contracts.ap_matching import (
     RawBillFetched,
     SourceSpan,
 )
+from contracts.ap_matching import SPEC as AP
 from contracts.envelope import Envelope
 from services.connectors.pipelines.ap_matching.documents import (
-    DOCUMENT_MARK,
     orders_by_number_query,
     vendor_by_name_query,
 )

@@ -4,6 +4,7 @@ again."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -69,11 +70,15 @@ def build_flow(deps: ApprovalDeps, ports: tuple[Bills, BankRecords] | None = Non
 
     async def approve_bill(planned: PlannedAction) -> str:
         assert planned.amount is not None
+        if planned.creates:  # read from a document: approving creates it
+            return await bills.create_from_document(json.loads(planned.creates), planned.amount, planned.body)
         mark = f"{SEAMLINE_MARK}{planned.key}"
         return await bills.record_approval(planned.target, planned.target_version, planned.amount, planned.body, mark)
 
     async def pay_bill(planned: PlannedAction) -> str:
         assert planned.amount is not None
+        if planned.creates:
+            return await bills.pay_created(json.loads(planned.creates), planned.amount, planned.body)
         return await bills.pay(planned.target, planned.amount, planned.body)
 
     async def verify_bank_change(planned: PlannedAction) -> str:

@@ -4,13 +4,14 @@ published for rules to record."""
 from __future__ import annotations
 
 import hashlib
+import re
 from decimal import Decimal
 from typing import Any
 
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
-from contracts.ap_matching import SPEC, ApMatching, BankDetailsVerified
+from contracts.ap_matching import DOCUMENT_MARK, SPEC, ApMatching, BankDetailsVerified
 from contracts.envelope import Envelope
 from shared.broker import EventPublisher
 from shared.errors import PolicyRefused, UpstreamRejected, UpstreamUnavailable
@@ -31,12 +32,21 @@ class QboBills:
         self._oauth = oauth
         self._path = f"/v3/company/{realm_id}/bill"
         self._payments = f"/v3/company/{realm_id}/billpayment"
+        self._query_path = f"/v3/company/{realm_id}/query"
         self._pay_from = pay_from
 
-    async def _call(self, method: str, path: str, request_id: str | None = None, **kwargs: Any) -> httpx.Response:
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        request_id: str | None = None,
+        params_extra: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
         token = await self._oauth.access_token()
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         params = {"minorversion": MINOR_VERSION} | ({"requestid": request_id} if request_id else {})
+        params |= params_extra or {}
         try:
             return await self._client.request(method, path, headers=headers, params=params, **kwargs)
         except httpx.TransportError as exc:
@@ -104,6 +114,59 @@ class QboBills:
         response = await self._call("POST", self._payments, request_id=request_id, json=body)
         raise_for_upstream(response, "QBO bill payment")
         return f"bill {bill_id} paid: BillPayment {response.json()['BillPayment']['Id']}"
+
+    async def _numbered(self, draft: dict[str, Any]) -> list[dict[str, Any]]:
+        """The vendor's QuickBooks bills with the draft's number (case, spaces and dashes aside)."""
+        vendor = str(draft["VendorRef"]["value"])
+        if not vendor.isdigit():
+            raise PolicyRefused(f"vendor id {vendor!r} is not a QuickBooks id")
+        query = f"select * from Bill where VendorRef = '{vendor}' maxresults 1000"  # noqa: S608 - digits only
+        response = await self._call("GET", self._query_path, params_extra={"query": query})
+        raise_for_upstream(response, "QBO bill query")
+        found: list[dict[str, Any]] = response.json().get("QueryResponse", {}).get("Bill", [])
+        return [b for b in found if _number(b.get("DocNumber")) == _number(draft.get("DocNumber"))]
+
+    def _ours(self, bills: list[dict[str, Any]], draft: dict[str, Any]) -> dict[str, Any] | None:
+        own = str(draft.get("PrivateNote") or "")
+        document = own[own.find(DOCUMENT_MARK) :].split("]", maxsplit=1)[0] if DOCUMENT_MARK in own else None
+        return next((b for b in bills if document and document in str(b.get("PrivateNote") or "")), None)
+
+    async def create_from_document(self, draft: dict[str, Any], approved_total: Decimal, note: str) -> str:
+        """Create the bill once: ours found again (by the document's mark) is the earlier write; a bill of the
+        vendor with the same number that is not ours is the same invoice entered another way, and nothing is
+        created. Lines and tax that do not add up to the approved total are not written (QuickBooks would compute
+        another total than the one approved)."""
+        existing = await self._numbered(draft)
+        ours = self._ours(existing, draft)
+        if ours is not None:
+            return f"bill {ours['Id']} already created from the document"
+        if existing:
+            raise PolicyRefused(
+                f"the vendor's bill {draft.get('DocNumber')} is already in QuickBooks as bill {existing[0]['Id']}: "
+                "not created twice"
+            )
+        body = {k: v for k, v in draft.items() if k not in ("Id", "SyncToken")}
+        tax = Decimal(str((draft.get("TxnTaxDetail") or {}).get("TotalTax") or 0))
+        added = sum((Decimal(str(line["Amount"])) for line in draft["Line"]), tax).quantize(Decimal("0.01"))
+        if added != approved_total:
+            raise PolicyRefused(f"the invoice's lines and tax add up to {added}, not its total {approved_total}")
+        body["PrivateNote"] = f"{draft.get('PrivateNote', '')}\n{note}".strip()
+        request_id = hashlib.sha256(f"create:{body['PrivateNote']}".encode()).hexdigest()[:40]
+        response = await self._call("POST", self._path, request_id=request_id, json=body)
+        raise_for_upstream(response, "QBO bill create")
+        created = response.json()["Bill"]
+        return f"bill {created['Id']} created from the document (SyncToken {created['SyncToken']})"
+
+    async def pay_created(self, draft: dict[str, Any], amount: Decimal, memo: str) -> str:
+        """Pay the bill created from the document (found by its mark), once, as any approved bill."""
+        ours = self._ours(await self._numbered(draft), draft)
+        if ours is None:
+            raise PolicyRefused(f"no bill was created from this document ({draft.get('DocNumber')}): nothing paid")
+        return await self.pay(str(ours["Id"]), amount, memo)
+
+
+def _number(text: object) -> str:
+    return re.sub(r"[\s\-_]", "", str(text or "").casefold())
 
 
 class PublishedBankRecords:

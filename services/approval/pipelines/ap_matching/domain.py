@@ -9,6 +9,7 @@ is matched again. No path approves or pays a bill around a bank change."""
 from __future__ import annotations
 
 import html
+import json
 from datetime import datetime
 
 from contracts.ap_matching import (
@@ -36,14 +37,18 @@ def bill_request(explained: BillExplained, tenant: str, loaded: LoadedPolicy, no
     facts = explained.facts
     if facts.held:
         return _verify_bank_request(explained, tenant, loaded, now)
+    document = facts.document
+    read_from = f" (read from {document.filename}; approving creates it in QuickBooks)" if document else ""
+    # A bill created in QuickBooks from an approved document is that document's bill: not asked again.
+    entity = f"doc-{facts.from_document}" if facts.from_document else facts.bill_id
     return new_request(
         pipeline=SPEC.name,
         action=ApAction.APPROVE_BILL,
-        entity_id=facts.bill_id,
+        entity_id=entity,
         amount=facts.total,
         currency=facts.currency,
         summary=(
-            f"Approve bill {facts.doc_number} from {facts.vendor_name}: {facts.currency} {facts.total}, "
+            f"Approve bill {facts.doc_number} from {facts.vendor_name}{read_from}: {facts.currency} {facts.total}, "
             f"{_outcome(facts)}."
         ),
         payload=ApApproval(
@@ -53,7 +58,7 @@ def bill_request(explained: BillExplained, tenant: str, loaded: LoadedPolicy, no
         tenant=tenant,
         loaded=loaded,
         now=now,
-        key=(facts.bill_id, str(facts.total), facts.outcome.value),
+        key=(entity, str(facts.total), facts.outcome.value),
         always_human=facts.outcome is not MatchOutcome.MATCHED,
     )
 
@@ -125,22 +130,48 @@ def plan_decided(decided: ApprovalDecided) -> tuple[PlannedAction, ...]:
         raise PolicyRefused(f"bill {facts.doc_number} is held for a bank change: verify it first")
     key = idempotency_key(request.request_id, ApAction.APPROVE_BILL)
     note = f"Approved by {decided.decided_by} in Seamline: {_outcome(facts)} [{SEAMLINE_MARK}{key}]"
+    creates = json.dumps(facts.document.draft) if facts.document else ""
     planned = [
         PlannedAction(
             ApAction.APPROVE_BILL, key, body=note, target=facts.bill_id, target_version=facts.sync_token,
-            amount=facts.total,
+            amount=facts.total, creates=creates,
         ),
     ]  # fmt: skip
     if isinstance(request.payload, ApApproval) and request.payload.pay_on_approval:
         paid = idempotency_key(request.request_id, ApAction.PAY_BILL)
         memo = f"Paid on approval by {decided.decided_by} [{SEAMLINE_MARK}{paid}]"
-        planned.append(PlannedAction(ApAction.PAY_BILL, paid, body=memo, target=facts.bill_id, amount=facts.total))
+        planned.append(
+            PlannedAction(ApAction.PAY_BILL, paid, body=memo, target=facts.bill_id, amount=facts.total, creates=creates)
+        )
     return tuple(planned)
 
 
 def unexecuted_detail(decided: ApprovalDecided) -> str:
     facts = explained_of(decided.request).facts
     return f"{decided.reason}; would record {decided.request.action} on bill {facts.doc_number} ({facts.bill_id})"
+
+
+def _citations(facts: BillMatched) -> str:
+    """Where each value of a document's bill was read: the value and the quote it came from."""
+    if facts.document is None:
+        return ""
+    read = facts.document.extracted
+    values: list[tuple[str, object, str]] = [
+        (name, cited.value, cited.citation.quote)
+        for name in ("vendor_name", "invoice_number", "invoice_date", "due_date", "currency", "tax", "freight", "total")
+        if (cited := getattr(read, name)) is not None
+    ]
+    values += [("po_number", n.value, n.citation.quote) for n in read.po_numbers]
+    for i, line in enumerate(read.lines, start=1):
+        values += [(f"line {i} amount", line.amount.value, line.amount.citation.quote)]
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{html.escape(str(value))}</td><td><q>{html.escape(quote)}</q></td></tr>"
+        for name, value, quote in values
+    )
+    return (
+        f"<h3>Read from {html.escape(facts.document.filename)}</h3>"
+        f"<table><tr><th>value</th><th>read as</th><th>quoted from the document</th></tr>{rows}</table>"
+    )
 
 
 def page(request: ApprovalRequested) -> ApprovalPage:
@@ -160,7 +191,7 @@ def page(request: ApprovalRequested) -> ApprovalPage:
     )
     body = (
         f"<p>Purchase orders: {html.escape(', '.join(facts.po_numbers) or 'none')}</p>"
-        f"<p>{html.escape(explained.summary)}</p>{table}"
+        f"<p>{html.escape(explained.summary)}</p>{table}{_citations(facts)}"
     )
     fields = {
         "bill_id": facts.bill_id,
@@ -168,6 +199,7 @@ def page(request: ApprovalRequested) -> ApprovalPage:
         "three_way": facts.three_way,
         "exceptions": [e.model_dump(mode="json") for e in facts.exceptions],
         "summary": explained.summary,
+        "document": facts.document.model_dump(mode="json", exclude={"draft"}) if facts.document else None,
     }
     title = "Verify this bank change?" if facts.held else "Approve this bill?"
     return ApprovalPage(title, body, fields)

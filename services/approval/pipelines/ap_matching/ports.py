@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from contracts.ap_matching import BankDetailsVerified
 
@@ -16,6 +16,15 @@ class Bills(Protocol):
 
     async def pay(self, bill_id: str, amount: Decimal, memo: str) -> str:
         """Pay the bill's open balance once, if it is still `amount`; returns the BillPayment's id."""
+        ...
+
+    async def create_from_document(self, draft: dict[str, Any], approved_total: Decimal, note: str) -> str:
+        """Create the bill read from a document, once, with `note`; refuse if the vendor's bill of that number is
+        already in QuickBooks (entered another way) or the draft does not add up to the approved total."""
+        ...
+
+    async def pay_created(self, draft: dict[str, Any], amount: Decimal, memo: str) -> str:
+        """Pay the bill created from `draft`, as `pay` does."""
         ...
 
 

@@ -25,6 +25,7 @@ from contracts.envelope import Envelope
 from services.connectors.bootstrap import ConnectorsDeps
 from services.connectors.intuit.domain import IntuitEvent
 from services.connectors.pipelines.ap_matching.adapters.receiving_log import HttpReceivingLog
+from services.connectors.pipelines.ap_matching.documents import document_bill_id
 from services.connectors.pipelines.ap_matching.domain import MATCHED_OPERATIONS, OtherRealm, trigger_ids
 from services.connectors.pipelines.ap_matching.fetch import fetch_bill, fetch_document_bill
 from services.connectors.pipelines.ap_matching.intake import Intake, build_intake_routes
@@ -134,7 +135,7 @@ def attach(runtime: ServiceRuntime, deps: ConnectorsDeps, ports: ApMatchingPorts
     async def publish(received: BillDocumentReceived) -> None:
         PIPELINE_RUNS.labels(SPEC.name).inc()  # a run is one bill, here one document
         envelope = Envelope.start(received, pipeline=SPEC.name, tenant=kernel.settings.tenant)
-        await kernel.publisher.publish(ApMatching.DOCUMENT, envelope, key=received.document_id)
+        await kernel.publisher.publish(ApMatching.DOCUMENT, envelope, key=document_bill_id(received.document_id))
 
     runtime.routes.extend(
         build_intake_routes(

@@ -10,14 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any
 
-from contracts.ap_matching import BillDocument, BillDocumentExtracted, ExtractedBill, ExtractedBillLine
+from contracts.ap_matching import DOCUMENT_MARK, BillDocument, BillDocumentExtracted, ExtractedBill, ExtractedBillLine
 from services.connectors.pipelines.ap_matching.domain import vendor_id
 from shared.errors import PermanentError
 
-DOCUMENT_MARK: Final = "seamline-document:"
-"""Written into the PrivateNote of a bill created from an approved document: how the bill is known again."""
 _QUERY_SAFE = re.compile(r"^[\w .,&()/#-]{1,100}$")
 _WORDS = re.compile(r"[^\w]+")
 _CHARGE = re.compile(r"\b(freight|shipping|delivery)\b", re.IGNORECASE)

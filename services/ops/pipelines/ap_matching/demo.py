@@ -16,6 +16,7 @@ from contracts import deadletter as dl
 from contracts.ap_matching import SPEC, ApApproval, ApMatching, BankDetails, BankDetailsVerified, BillMatched
 from contracts.approval import ActionExecuted, ActionStatus, ApprovalRequested, Route
 from contracts.envelope import Envelope
+from infra.sandboxes.ap_documents_seed import INVOICE_DOCUMENTS, InvoiceDocument
 from services.ops.stack import StackConfig
 from services.rules.pipelines.ap_matching.domain import bank_fingerprint
 from shared.broker import EventPublisher, build_broker
@@ -109,6 +110,23 @@ async def fire_bill_webhooks(config: StackConfig, bills: list[str]) -> dict[str,
     return fired
 
 
+async def upload_documents(config: StackConfig) -> list[tuple[InvoiceDocument, str]]:
+    """The seeded vendor invoices, uploaded as documents the way an AP clerk would: (document, its bill id)."""
+    url = f"http://127.0.0.1:{config.service_ports['connectors']}/intake/bills"
+    token = config.service_env()["SEAMLINE_CONNECTORS_BILL_INTAKE_TOKEN"]
+    uploaded = []
+    async with httpx.AsyncClient(timeout=30) as client:
+        for document in INVOICE_DOCUMENTS:
+            answer = await client.post(
+                url,
+                headers={"Authorization": f"Bearer {token}", "X-Submitted-By": "ap-clerk@demo-co.example"},
+                files={"file": (document.filename, document.content(), document.content_type)},
+            )
+            answer.raise_for_status()
+            uploaded.append((document, f"doc-{answer.json()['document_id']}"))
+    return uploaded
+
+
 async def wait_for_bills(config: StackConfig, bills: list[str], timeout_s: float = 90) -> ApReport:
     deadline = time.monotonic() + timeout_s
     report = await ap_report(config, bills)
@@ -142,7 +160,9 @@ def render(report: ApReport, heading: str) -> str:
         kinds = ", ".join(sorted({e.kind.value for e in matched.exceptions})) or "-"
         route = request.route.value + (f" to {request.approver_role}" if request.approver_role else "")
         lines.append(
-            f"  - bill {bill} {matched.doc_number} {matched.currency} {matched.total}: {matched.outcome.value}"
+            f"  - bill {bill} {matched.doc_number}"
+            + (f" (read from {matched.document.filename})" if matched.document else "")
+            + f" {matched.currency} {matched.total}: {matched.outcome.value}"
             f" ({'three-way' if matched.three_way else 'two-way'}; exceptions: {kinds}) -> {request.action}, {route}"
         )
         for action in report.actions.get(bill, []):
@@ -159,19 +179,29 @@ async def demo(config: StackConfig) -> str:
     await record_approved_bank_details(config)
     fired = await fire_bill_webhooks(config, bills)
     statuses = [d["status_code"] for d in fired["deliveries"]]
+    uploaded = await upload_documents(config)
+    bills += [bill_id for _, bill_id in uploaded]
     report = await wait_for_bills(config, bills)
-    lines = [f"QuickBooks sent one signed webhook ({fired['format']}) for {len(bills)} bills: answered {statuses}"]
+    lines = [
+        f"QuickBooks sent one signed webhook ({fired['format']}) for {len(bills) - len(uploaded)} bills: answered "
+        f"{statuses}",
+        "vendor invoices uploaded as documents to POST /intake/bills: "
+        + ", ".join(f"{d.filename} ({d.outcome}) as {bill_id}" for d, bill_id in uploaded),
+    ]
     chosen = next(
         (r for r in report.requests.values() if r.route is Route.HUMAN and r.links and _is_bill(r) and r.amount < 5000),
         None,
     )
-    if chosen is not None:
-        await approve_from_link(chosen, "demo: checked the variance with the vendor")
-        lines.append(f"approved bill {chosen.entity_id} as the {chosen.approver_role} from the signed link")
+    from_document = next((report.requests.get(bill_id) for d, bill_id in uploaded if d.outcome == "matched"), None)
+    for request, why in ((chosen, "checked the variance with the vendor"), (from_document, "goods received")):
+        if request is None or request.route is not Route.HUMAN or not request.links:
+            continue
+        await approve_from_link(request, f"demo: {why}")
+        lines.append(f"approved bill {request.entity_id} as the {request.approver_role} from the signed link")
         for _ in range(20):
             await asyncio.sleep(0.5)
             report = await ap_report(config, bills)
-            if report.actions.get(chosen.entity_id):
+            if report.actions.get(request.entity_id):
                 break
     return "\n".join([*lines, render(report, f"{len(bills)} bills matched")])
 

@@ -36,7 +36,8 @@ def subscribe(router: KafkaRouter, deps: ValidationDeps, limits: DocumentLimits)
             pages=document.pages,
             text=document.text,
         )
-        await kernel.publisher.publish(ApMatching.DOCUMENT_READ, msg.follow(read), key=received.document_id)
+        key = f"doc-{received.document_id}"  # a document and the bill it becomes share one key
+        await kernel.publisher.publish(ApMatching.DOCUMENT_READ, msg.follow(read), key=key)
         await kernel.audit.write(msg, "read_document", f"{document.kind}:{len(document.text)} chars")
 
     @router.subscriber(ApMatching.RAW, **kernel.subscriber_options(SPEC.name))

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Final
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from contracts.ap_matching import (
+    DOCUMENT_MARK,
     BankDetails,
     Bill,
     BillLine,
@@ -341,7 +342,7 @@ _DOCUMENT_FIELDS: Final = {
     "Bill.TotalAmt": "document.total",
     "Bill.Line": "document.lines",
 }
-_MADE_FROM: Final = re.compile(r"seamline-document:([0-9a-f]{8,64})")
+_MADE_FROM: Final = re.compile(re.escape(DOCUMENT_MARK) + r"([0-9a-f]{8,64})")
 
 
 def validate_bill(raw: RawBillFetched) -> BillValidated:
