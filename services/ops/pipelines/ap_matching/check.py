@@ -1,14 +1,17 @@
 """`seamline ap check BILL PO [RECEIPTS]`: one bill matched offline from QuickBooks-shaped JSON files, printed with
-its variances and the route the tenant's policy gives it. Reads files, writes to the terminal, nothing else."""
+its variances and the route the tenant's policy gives it. Reads files, writes to the terminal, nothing else.
+`seamline ap upload INVOICE`: a vendor invoice document sent to the connectors' intake."""
 
 from __future__ import annotations
 
 import json
+import mimetypes
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
+import httpx
 import yaml
 from pydantic import ValidationError
 
@@ -159,3 +162,26 @@ def check(  # click passes every parameter by name
     matched = match_bill(validated, tolerance, approved_bank)
     for text in [*describe(matched), f"Route: {_route(matched, policy_yaml)}"]:
         click.echo(text)
+
+
+@COMMANDS.command("upload")
+@click.argument("document", type=_FILE)
+@click.option("--connectors-url", envvar="SEAMLINE_CONNECTORS_URL", default="http://127.0.0.1:8801", show_default=True)
+@click.option("--token", envvar="SEAMLINE_CONNECTORS_BILL_INTAKE_TOKEN", required=True, help="the intake token")
+@click.option("--submitted-by", default=None, help="who sends it (kept with the document)")
+def upload(document: Path, connectors_url: str, token: str, submitted_by: str | None) -> None:
+    """Upload a vendor invoice (PDF, DOCX or text) to POST /intake/bills; prints its document id. It is then read,
+    matched and routed as any bill (`seamline report` follows it)."""
+    media = mimetypes.guess_type(document.name)[0] or "application/octet-stream"
+    headers = {"Authorization": f"Bearer {token}"} | ({"X-Submitted-By": submitted_by} if submitted_by else {})
+    answer = httpx.post(
+        f"{connectors_url.rstrip('/')}/intake/bills",
+        headers=headers,
+        files={"file": (document.name, document.read_bytes(), media)},
+        timeout=30,
+    )
+    if answer.status_code >= 400:
+        raise click.ClickException(f"refused ({answer.status_code}): {answer.json().get('error', answer.text)}")
+    found = answer.json()
+    seen = " (already uploaded: not read again)" if found["duplicate"] else ""
+    click.echo(f"document {found['document_id']}: bill doc-{found['document_id']}{seen}")
