@@ -75,6 +75,11 @@ class ApprovalRequested(Contract):
     payload: SerializeAsAny[ApprovalPayload]
     expires_at: datetime
     links: tuple[ApprovalLink, ...] = ()
+    then: tuple[str, ...] = ()
+    """Roles that approve after `approver_role`, in order (an ordered chain: controller, then owner); the action
+    runs only once the last of them approved."""
+    approved_by: tuple[str, ...] = ()
+    """Who approved the earlier steps of the chain, in order."""
 
     @model_validator(mode="before")
     @classmethod

@@ -23,15 +23,19 @@ class _Policy(BaseModel):
 
 
 class Tier(_Policy):
-    """Amounts up to `up_to` (inclusive; none: any amount) go to `approver_role`."""
+    """Amounts up to `up_to` (inclusive; none: any amount) go to `approver_role`, then to each role of `then` in
+    that order (the controller, then the owner): the action runs after the last of them approves."""
 
     up_to: Decimal | None = None
     approver_role: str
+    then: tuple[str, ...] = ()
 
 
 class ActionPolicy(_Policy):
     approver_role: str
     """Who decides; with `tiers`, who decides amounts above the last bounded tier."""
+    then: tuple[str, ...] = ()
+    """Who approves after `approver_role`, in order (ignored where a tier holds the amount: the tier's own)."""
     auto_below: Decimal | None = None
     tiers: tuple[Tier, ...] = ()
     """Dollar thresholds: the first tier whose bound holds the amount names the approver."""
@@ -47,10 +51,14 @@ class ActionPolicy(_Policy):
         return self
 
     def role_for(self, amount: Decimal) -> str:
+        return self.chain_for(amount)[0]
+
+    def chain_for(self, amount: Decimal) -> tuple[str, ...]:
+        """Every role that approves `amount`, in order; the first is asked first."""
         for tier in self.tiers:
             if tier.up_to is None or amount <= tier.up_to:
-                return tier.approver_role
-        return self.approver_role
+                return (tier.approver_role, *tier.then)
+        return (self.approver_role, *self.then)
 
 
 class PipelinePolicy(_Policy):
@@ -121,6 +129,9 @@ def new_request(
     chosen, role = route(loaded.policy, pipeline, action, amount)
     if always_human and chosen is Route.AUTO:
         chosen, role = Route.HUMAN, loaded.policy.for_pipeline(pipeline).actions[action].role_for(amount)
+    then: tuple[str, ...] = ()
+    if chosen is Route.HUMAN:
+        then = loaded.policy.for_pipeline(pipeline).actions[action].chain_for(amount)[1:]
     ttl = timedelta(hours=loaded.policy.for_pipeline(pipeline).link_ttl_hours)
     return ApprovalRequested(
         request_id=idempotency_key(tenant, pipeline, action, *key),
@@ -136,6 +147,30 @@ def new_request(
         summary=summary,
         payload=payload,
         expires_at=now + ttl,
+        then=then,
+    )
+
+
+def next_in_chain(
+    request: ApprovalRequested, approved_by: str, loaded: LoadedPolicy, now: datetime
+) -> ApprovalRequested:
+    """The request to the next role of an ordered chain, once `approved_by` approved this one: same action and
+    payload, its own id and expiry, the approvals so far carried along; nothing runs until the last approves."""
+    if not request.then:
+        raise ValueError(f"request {request.request_id} has no one left to ask")
+    role, *rest = request.then
+    ttl = timedelta(hours=loaded.policy.for_pipeline(request.payload.pipeline).link_ttl_hours)
+    return request.model_copy(
+        update={
+            "request_id": idempotency_key(request.request_id, "then", role),
+            "approver_role": role,
+            "then": tuple(rest),
+            "approved_by": (*request.approved_by, approved_by),
+            "links": (),
+            "expires_at": now + ttl,
+            "policy_version": loaded.policy.version,
+            "policy_hash": loaded.sha256,
+        }
     )
 
 
@@ -149,6 +184,8 @@ def check_decider(request: ApprovalRequested, decider: str, policy: TenantPolicy
         raise PolicyRefused("approval request has expired")
     if decider not in policy.approvers.get(request.approver_role, ()):
         raise PolicyRefused(f"{decider} does not hold the {request.approver_role} role")
+    if decider in request.approved_by:
+        raise PolicyRefused(f"{decider} approved an earlier step: another person approves this one")
     if policy.requesters_cannot_approve and decider == request.requested_by:
         raise PolicyRefused("a requester cannot approve their own request")
 

@@ -19,7 +19,7 @@ from contracts.approval import (
 from contracts.envelope import Envelope
 from contracts.pipeline import Topic
 from services.approval.bootstrap import ApprovalDeps
-from services.approval.domain import LoadedPolicy
+from services.approval.domain import LoadedPolicy, next_in_chain
 from services.approval.executor import Journal
 from services.approval.flow import ApprovalFlow
 from shared.kernel import Kernel
@@ -59,6 +59,9 @@ def subscribe_flow(router: KafkaRouter, deps: ApprovalDeps, flow: ApprovalFlow) 
     async def on_approval_decided(msg: Envelope[ApprovalDecided]) -> None:
         decided = msg.payload
         request = decided.request
+        if decided.decision is Decision.APPROVED and request.then:
+            await _ask_next(deps, msg)
+            return
         planned = flow.plan(decided)
         if planned:
             await deps.ensure_index()
@@ -68,6 +71,18 @@ def subscribe_flow(router: KafkaRouter, deps: ApprovalDeps, flow: ApprovalFlow) 
         ]
         await _record_results(deps, msg, results)
         flow.executed(msg, results)
+
+
+async def _ask_next(deps: ApprovalDeps, msg: Envelope[ApprovalDecided]) -> None:
+    """One step of an ordered chain approved: the next role is asked; nothing is executed yet. A redelivered
+    decision asks again under the same request id, which the store and the approver's page treat as one."""
+    decided = msg.payload
+    loaded = deps.policies.for_tenant(msg.tenant)
+    following = next_in_chain(decided.request, decided.decided_by, loaded, datetime.now(UTC))
+    if await deps.store.get(following.request_id) is not None:
+        await deps.kernel.audit.write(msg, "route", "duplicate", policy_hash=loaded.sha256)
+        return
+    await _route(deps, msg, _with_links(deps, following, loaded), loaded)
 
 
 def _with_links(deps: ApprovalDeps, request: ApprovalRequested, loaded: LoadedPolicy) -> ApprovalRequested:

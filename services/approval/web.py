@@ -21,6 +21,16 @@ from shared.errors import PolicyRefused
 MAX_FORM_BYTES = 16 * 1024
 
 
+def _chain(request: Any) -> str:
+    """Where this request stands in an ordered chain of approvers, if it is one."""
+    if not request.then and not request.approved_by:
+        return ""
+    done = "".join(f"<li>approved by {html.escape(a)}</li>" for a in request.approved_by)
+    rest = "".join(f"<li>then the {html.escape(role)}</li>" for role in request.then)
+    now = f"<li><strong>now: the {html.escape(request.approver_role or '')}</strong></li>"
+    return f"<p>Approved in order; nothing is done until the last approves:</p><ol>{done}{now}{rest}</ol>"
+
+
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(
         f"<!doctype html><html><head><title>{html.escape(title)}</title></head>"
@@ -97,7 +107,7 @@ def build_routes(deps: ApprovalDeps) -> list[Route]:
         r = requested.payload
         shown = deps.flow(requested.pipeline).page(r)
         body = (
-            f"<p>{html.escape(r.summary)}</p>{shown.html}<p>Deciding as {html.escape(approver)}</p>"
+            f"<p>{html.escape(r.summary)}</p>{_chain(r)}{shown.html}<p>Deciding as {html.escape(approver)}</p>"
             f'<form method="post"><input type="hidden" name="token" value="{html.escape(token)}">'
             '<label>Reason <input name="reason"></label> '
             '<button name="decision" value="approve">Approve</button> '

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from contracts.ap_matching import ApAction, BankDetailsVerified, MatchOutcome
 from contracts.approval import ApprovalDecided, Decision, Route
-from services.approval.domain import LoadedPolicy, parse_policy
+from services.approval.domain import LoadedPolicy, check_decider, next_in_chain, parse_policy
 from services.approval.pipelines.ap_matching.domain import bill_request, page, plan_decided
 from shared.errors import PolicyRefused
 from tests.unit.ap_factories import bank_changed, bill_matched, explained
@@ -114,3 +114,23 @@ def test_payment_follows_approval_only_where_the_tenant_turned_it_on() -> None:
                                   reason="", request=request)  # fmt: skip
         actions = [p.action for p in plan_decided(decided)]
         assert actions == ([ApAction.APPROVE_BILL, ApAction.PAY_BILL] if pays else [ApAction.APPROVE_BILL])
+
+
+def test_above_five_thousand_the_controller_then_the_owner_approve_and_no_one_approves_twice() -> None:
+    request = _request(bill_matched("5000.01"))
+    assert (request.approver_role, request.then) == ("controller", ("owner",))
+    assert _request(bill_matched("5000.00")).then == (), "the bookkeeper's tier has one approver"
+    assert _request(bill_matched("499.99")).then == (), "nobody is asked below auto_below"
+    after = next_in_chain(request, "sam.chen@demo-co.example", DEMO, NOW)
+    assert (after.approver_role, after.then, after.approved_by) == ("owner", (), ("sam.chen@demo-co.example",))
+    assert after.request_id != request.request_id and after.payload == request.payload
+    policy = DEMO.policy.model_copy(
+        update={
+            "approvers": DEMO.policy.approvers | {"owner": ("alex.rivera@demo-co.example", "sam.chen@demo-co.example")}
+        }
+    )
+    with pytest.raises(PolicyRefused, match="approved an earlier step"):
+        check_decider(after, "sam.chen@demo-co.example", policy, NOW)
+    check_decider(after, "alex.rivera@demo-co.example", policy, NOW)
+    with pytest.raises(ValueError, match="no one left"):
+        next_in_chain(after, "alex.rivera@demo-co.example", DEMO, NOW)
