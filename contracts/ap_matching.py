@@ -161,6 +161,8 @@ class RawBillFetched(Contract):
     receipts: list[JsonObject] | None = None
     document: BillDocument | None = None
     """Set when the bill was read from a document: `bill` is then the draft, not a QuickBooks record."""
+    source: BillSource = BillSource.WEBHOOK
+    """What started this match (a bank change verified by a person: the bill was held, so it is not touchless)."""
 
 
 class LineKind(StrEnum):
@@ -270,6 +272,7 @@ class BillValidated(Contract):
     earlier_bills: tuple[EarlierBill, ...] = ()
     receipts: tuple[ReceiptLine, ...] | None = None
     document: BillDocument | None = None
+    source: BillSource = BillSource.WEBHOOK
 
 
 class MatchOutcome(StrEnum):
@@ -350,6 +353,7 @@ class BillMatched(Contract):
     """Read from a document: approving it creates the bill in QuickBooks from `document.draft`."""
     from_document: str | None = None
     """A QuickBooks bill created from an approved document (that approval stands; it is not asked again)."""
+    source: BillSource = BillSource.WEBHOOK
 
     @property
     def held(self) -> bool:

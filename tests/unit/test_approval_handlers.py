@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from contracts.ap_matching import SPEC as AP
-from contracts.ap_matching import ApMatching, MatchOutcome
+from contracts.ap_matching import ApMatching, BillSource, MatchOutcome
 from contracts.approval import ActionStatus, ApprovalDecided, ApprovalRequested, Decision, Route
 from contracts.envelope import Envelope
 from contracts.invoice_followup import SPEC as FOLLOWUP
@@ -14,7 +14,7 @@ from contracts.invoice_followup import FollowUpApproval, InvoiceFollowup
 from contracts.registry import PIPELINES
 from services.approval.bootstrap import build_parts
 from services.approval.handlers import build_router
-from services.approval.pipelines.ap_matching import build_flow
+from services.approval.pipelines.ap_matching import BILLS_APPROVED, build_flow
 from tests.unit import factories
 from tests.unit.ap_factories import FakeBankRecords, FakeBills, ap_flow_ports, bill_matched, explained
 from tests.unit.harness import kernel_for, running
@@ -117,3 +117,18 @@ def _approved(request: ApprovalRequested, by: str) -> ApprovalDecided:
     return ApprovalDecided(
         request_id=request.request_id, decision=Decision.APPROVED, decided_by=by, reason="ok", request=request
     )
+
+
+async def test_a_bill_approved_by_policy_after_a_person_verified_its_bank_change_is_not_touchless() -> None:
+    deps, _, _ = approval_deps()
+    deps.kernel, deps.done = kernel_for("approval"), MemoryDone()
+    parts = build_parts(deps, PIPELINES, ports={AP.name: build_flow(deps, (FakeBills(), FakeBankRecords()))})
+    before = {r: BILLS_APPROVED.labels(r)._value.get() for r in ("auto", "human")}
+    async with running(deps.kernel, build_router(deps, parts), PIPELINES) as captured:
+        for bill_id, source in (("401", BillSource.WEBHOOK), ("402", BillSource.BANK_VERIFIED)):
+            facts = explained(bill_matched("300.00", bill_id=bill_id, doc_number=f"INV-{bill_id}", source=source))
+            message = Envelope.start(facts, pipeline=AP.name, tenant="demo-co")
+            await deps.kernel.publisher.publish(ApMatching.EXPLAINED, message, key=bill_id)
+    assert {r.payload.route for r in captured.of(AP.approval_requested)} == {Route.AUTO}, "policy approved both"
+    after = {r: BILLS_APPROVED.labels(r)._value.get() for r in ("auto", "human")}
+    assert (after["auto"] - before["auto"], after["human"] - before["human"]) == (1, 1)

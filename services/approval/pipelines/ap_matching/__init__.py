@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import httpx
 from prometheus_client import Counter, Histogram
 
-from contracts.ap_matching import SPEC, ApAction, BankDetailsVerified
+from contracts.ap_matching import SPEC, ApAction, ApApproval, BankDetailsVerified, BillSource
 from contracts.approval import ActionExecuted, ActionStatus, ApprovalDecided, Route
 from contracts.envelope import Envelope
 from services.approval.bootstrap import ApprovalDeps
@@ -44,8 +44,16 @@ for _route in Route:  # every series from 0, so the first bill after a restart c
 
 
 def _count_approved(msg: Envelope[ApprovalDecided], results: Sequence[ActionExecuted]) -> None:
+    """Touchless is `auto`: matched and approved by policy with no person anywhere. A bill held for a bank change
+    that a person verified counts as `human` even when policy approved it afterwards."""
     if any(r.action == ApAction.APPROVE_BILL and r.status is ActionStatus.EXECUTED for r in results):
-        BILLS_APPROVED.labels(msg.payload.request.route.value).inc()
+        request = msg.payload.request
+        held = (
+            isinstance(request.payload, ApApproval)
+            and request.payload.explained.facts.source is BillSource.BANK_VERIFIED
+        )
+        route = Route.HUMAN if held else request.route
+        BILLS_APPROVED.labels(route.value).inc()
         if msg.run_started_at is not None:
             BILL_CYCLE_TIME.observe((datetime.now(UTC) - msg.run_started_at).total_seconds())
 

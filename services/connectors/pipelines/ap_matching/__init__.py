@@ -90,7 +90,7 @@ def subscribe(router: KafkaRouter, deps: ConnectorsDeps, ports: ApMatchingPorts)
         if received.realm_id != realm_id:
             raise OtherRealm(f"bill {received.bill_id} is in company {received.realm_id}; connected to {realm_id}")
         PIPELINE_RUNS.labels(SPEC.name).inc()  # a run is one bill
-        raw = await fetch_bill(qbo, ports.receiving_log, realm_id, received.bill_id)
+        raw = await fetch_bill(qbo, ports.receiving_log, realm_id, received.bill_id, received.source)
         await kernel.publisher.publish(ApMatching.RAW, msg.follow(raw), key=received.bill_id)
         RECORDS_FETCHED.labels(SPEC.name, "qbo_bill").inc()
         receipts = "two-way" if raw.receipts is None else len(raw.receipts)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from contracts.ap_matching import BillDocumentExtracted, RawBillFetched
+from contracts.ap_matching import BillDocumentExtracted, BillSource, RawBillFetched
 from services.connectors.pipelines.ap_matching.documents import (
     DocumentUnresolved,
     draft_bill,
@@ -28,7 +28,11 @@ from services.connectors.ports import JsonObject, QuickBooks
 
 
 async def fetch_bill(
-    qbo: QuickBooks, receiving_log: ReceivingLog | None, realm_id: str, bill_id: str
+    qbo: QuickBooks,
+    receiving_log: ReceivingLog | None,
+    realm_id: str,
+    bill_id: str,
+    source: BillSource = BillSource.WEBHOOK,
 ) -> RawBillFetched:
     bill = await qbo.read("Bill", bill_id)
     if bill is None:
@@ -61,6 +65,7 @@ async def fetch_bill(
         vendor=vendor_found,
         vendor_bills=others,
         receipts=received,
+        source=source,
     )
 
 
@@ -112,4 +117,5 @@ async def fetch_document_bill(
         vendor_bills=others,
         receipts=received,
         document=provenance(extracted, draft),
+        source=BillSource.DOCUMENT,
     )

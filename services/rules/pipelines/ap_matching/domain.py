@@ -560,4 +560,5 @@ def match_bill(
         bank_change=bank_change,
         document=validated.document,
         from_document=bill.from_document,
+        source=validated.source,
     )

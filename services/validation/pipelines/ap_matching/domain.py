@@ -368,4 +368,5 @@ def validate_bill(raw: RawBillFetched) -> BillValidated:
         earlier_bills=_earlier_bills(raw.vendor_bills, qbo),
         receipts=_receipts(raw.receipts),
         document=raw.document,
+        source=raw.source,
     )
