@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from infra.sandboxes.qbo_cdc import changes_since
 from infra.sandboxes.qbo_control import control_routes
-from infra.sandboxes.qbo_query import QueryParseError, parse_query, run_query
+from infra.sandboxes.qbo_query import QueryParseError, parse_query, query_table
 from infra.sandboxes.qbo_state import ENTITY_KINDS, REFRESH_TOKEN_TTL, EntityKind, QboState
 from infra.sandboxes.qbo_writes import COMPANY_TZ, WRITABLE, QboFault, object_not_found, write
 from infra.sandboxes.receiving import receiving_routes
@@ -192,7 +192,7 @@ def build_qbo_app(state: QboState) -> Starlette:
             parsed = parse_query(text or "")
         except QueryParseError as exc:
             return _fault(400, "ValidationFault", "Error parsing query", f"QueryParserError: {exc}", "4000")
-        result = run_query(parsed, state.records_in_id_order(parsed.entity))
+        result = query_table(parsed, state.table(parsed.entity))
         if parsed.count:
             body: dict[str, Any] = {"totalCount": result.total_count}
         elif result.records:

@@ -10,19 +10,22 @@
 The literal decides how a value is compared: numeric literals compare numerically, ISO-date
 literals as dates, anything else as strings. A record value that cannot be read as the literal's
 kind never matches, so a Balance of "N/A" is not `> '0'`.
+
+`Field = ...` and `Field in (...)` on Id, VendorRef or CustomerRef look their candidates up in an index
+kept on the table instead of scanning it; the candidates then go through the same filter, order and paging.
 """
 
 from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from infra.sandboxes.qbo_state import ENTITY_KINDS, EntityKind
+from infra.sandboxes.qbo_state import ENTITY_KINDS, EntityKind, Table, id_order
 
 ENTITIES: tuple[EntityKind, ...] = ENTITY_KINDS
 DEFAULT_MAX_RESULTS = 100
@@ -273,3 +276,90 @@ def run_query(query: Query, records: list[dict[str, Any]]) -> QueryResult:
         matched.sort(key=lambda r: _sort_key(r, order_by), reverse=query.descending)
     start = query.start_position - 1
     return QueryResult(matched[start : start + query.max_results], len(matched))
+
+
+# Fields whose values writes change only by storing a new record, never in place (see Table).
+INDEXED_FIELDS: frozenset[str] = frozenset({"id", "vendorref", "customerref"})
+_Form = tuple[str, Scalar]
+
+
+def _value_forms(value: Any) -> tuple[_Form, ...]:
+    """Every form in which `value` can equal a literal (see _coerce_like): as a number, a date and a string."""
+    forms: list[_Form] = []
+    number = _as_number(value)
+    if number is not None:
+        forms.append(("number", number))
+    day = _as_date(value)
+    if day is not None:
+        forms.append(("date", day))
+    if value is not None and not isinstance(value, (dict, list)):
+        forms.append(("text", str(value).lower() if isinstance(value, bool) else str(value)))
+    return tuple(forms)
+
+
+def _literal_form(literal: str) -> _Form:
+    number = _as_number(literal)
+    if number is not None:
+        return ("number", number)
+    day = _as_date(literal)
+    return ("date", day) if day is not None else ("text", literal)
+
+
+class FieldIndex:
+    """The keys of a table's records by the value of one field, in each form a literal can compare it in."""
+
+    def __init__(self, field_name: str) -> None:
+        self.field_name = field_name
+        self._keys: dict[_Form, set[str]] = {}
+        self._filed: dict[str, tuple[_Form, ...]] = {}
+
+    @classmethod
+    def attach(cls, table: Table, field_name: str) -> FieldIndex:
+        """The table's index on `field_name`, built on first use and kept up to date by the table from then on."""
+        index = table.indexes.get(field_name)
+        if isinstance(index, cls):
+            return index
+        index = cls(field_name)
+        for key, record in table.items():
+            index.stored(key, record)
+        table.indexes[field_name] = index
+        return index
+
+    def stored(self, key: str, record: dict[str, Any]) -> None:
+        self.removed(key)
+        forms = _value_forms(_field_value(record, self.field_name))
+        for form in forms:
+            self._keys.setdefault(form, set()).add(key)
+        self._filed[key] = forms
+
+    def removed(self, key: str) -> None:
+        for form in self._filed.pop(key, ()):
+            keys = self._keys[form]
+            keys.discard(key)
+            if not keys:
+                del self._keys[form]
+
+    def equal_to(self, literal: str) -> set[str]:
+        """Keys of the records whose field is `= literal`."""
+        return self._keys.get(_literal_form(literal), set())
+
+
+def _candidates(query: Query, table: Table) -> set[str] | None:
+    """Keys of a superset of the matching records from the narrowest indexed condition, or None to scan."""
+    best: set[str] | None = None
+    for cond in query.conditions:
+        field_name = cond.field.lower()
+        if cond.op not in ("=", "in") or field_name not in INDEXED_FIELDS:
+            continue
+        index = FieldIndex.attach(table, field_name)
+        keys = set().union(*(index.equal_to(value) for value in cond.values))
+        if best is None or len(keys) < len(best):
+            best = keys
+    return best
+
+
+def query_table(query: Query, table: Mapping[str, dict[str, Any]]) -> QueryResult:
+    """run_query over a whole table, reading only the indexed candidates when a condition has an index."""
+    keys = _candidates(query, table) if isinstance(table, Table) else None
+    chosen = table if keys is None else keys
+    return run_query(query, [table[key] for key in sorted(chosen, key=id_order)])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Protocol, get_args
 
 import httpx
 
@@ -99,6 +99,73 @@ class ReceivingLog:
     receipts: list[dict[str, Any]] = field(default_factory=list)
 
 
+class TableIndex(Protocol):
+    def stored(self, key: str, record: dict[str, Any]) -> None:
+        """`record` is now the one under `key` (it may replace another)."""
+
+    def removed(self, key: str) -> None: ...
+
+
+def id_order(key: str) -> tuple[int, int, str]:
+    """Sort key of a record Id: numeric Ids in numeric order, then the others by text."""
+    return (0, int(key), "") if key.isdigit() else (1, 0, key)
+
+
+class Table(dict[str, dict[str, Any]]):
+    """One entity's records by Id. Every way of storing or removing a record tells the attached indexes, so they
+    stay right as long as an indexed field changes by storing a new record (as writes do), never in place."""
+
+    def __init__(self, records: Mapping[str, dict[str, Any]] | None = None) -> None:
+        super().__init__()
+        self.indexes: dict[str, TableIndex] = {}
+        if records:
+            self.update(records)
+
+    def __setitem__(self, key: str, record: dict[str, Any]) -> None:
+        super().__setitem__(key, record)
+        for index in self.indexes.values():
+            index.stored(key, record)
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        for index in self.indexes.values():
+            index.removed(key)
+
+    # dict's own bulk and pop methods bypass __setitem__/__delitem__: route them through.
+    def update(self, *args: Any, **kwargs: dict[str, Any]) -> None:
+        for key, record in dict(*args, **kwargs).items():
+            self[key] = record
+
+    def __ior__(self, other: Any) -> Table:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+    def setdefault(self, key: str, default: dict[str, Any]) -> dict[str, Any]:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def pop(self, key: str, *default: Any) -> Any:
+        if key not in self:
+            return dict.pop(self, key, *default)
+        record = self[key]
+        del self[key]
+        return record
+
+    def popitem(self) -> tuple[str, dict[str, Any]]:
+        if not self:
+            raise KeyError("popitem(): table is empty")
+        key = next(reversed(self))
+        return key, self.pop(key)
+
+    def clear(self) -> None:
+        keys = list(self)
+        super().clear()
+        for index in self.indexes.values():
+            for key in keys:
+                index.removed(key)
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -109,13 +176,13 @@ class QboState:
     tokens: TokenStore = field(default_factory=TokenStore)
     faults: FaultPlan = field(default_factory=FaultPlan)
     requests: RequestLog = field(default_factory=RequestLog)
-    invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
-    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    payments: dict[str, dict[str, Any]] = field(default_factory=dict)
-    vendors: dict[str, dict[str, Any]] = field(default_factory=dict)
-    purchase_orders: dict[str, dict[str, Any]] = field(default_factory=dict)
-    bills: dict[str, dict[str, Any]] = field(default_factory=dict)
-    bill_payments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    invoices: Table = field(default_factory=Table)
+    customers: Table = field(default_factory=Table)
+    payments: Table = field(default_factory=Table)
+    vendors: Table = field(default_factory=Table)
+    purchase_orders: Table = field(default_factory=Table)
+    bills: Table = field(default_factory=Table)
+    bill_payments: Table = field(default_factory=Table)
     summary: dict[str, Any] = field(default_factory=dict)
     ap_summary: dict[str, Any] = field(default_factory=dict)
     receiving: ReceivingLog = field(default_factory=ReceivingLog)
@@ -127,7 +194,7 @@ class QboState:
     # The time writes stamp into MetaData.LastUpdatedTime (and CDC compares against).
     now: Callable[[], datetime] = _utc_now
 
-    def table(self, entity: EntityKind) -> dict[str, dict[str, Any]]:
+    def table(self, entity: EntityKind) -> Table:
         return {
             "Invoice": self.invoices,
             "Customer": self.customers,
@@ -150,8 +217,4 @@ class QboState:
 
     def records_in_id_order(self, entity: EntityKind) -> list[dict[str, Any]]:
         table = self.table(entity)
-
-        def by_id(key: str) -> tuple[int, int, str]:
-            return (0, int(key), "") if key.isdigit() else (1, 0, key)
-
-        return [table[k] for k in sorted(table, key=by_id)]
+        return [table[k] for k in sorted(table, key=id_order)]
