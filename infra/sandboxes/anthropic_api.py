@@ -185,10 +185,10 @@ def _reply(state: AnthropicState, body: dict[str, Any], mode: Mode) -> JSONRespo
         return _terms_reply(state, body, mode)
     if wants_bill_tool(body):
         try:
-            content, output_chars = bill_reply(body, wrong_amount=mode == "wrong_amount")
+            summary, summary_chars = bill_reply(body, wrong_amount=mode == "wrong_amount")
         except BillRequestError as exc:
             raise InvalidRequestError(str(exc)) from exc
-        return _message(state, body, content, "tool_use", output_chars)
+        return _message(state, body, summary, "tool_use", summary_chars)
     wants_tool = _wants_draft_tool(body)
     facts = _facts_from(body["messages"])
     amount = facts.amount_due
