@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from infra.sandboxes.anthropic_bill import BillRequestError, bill_reply, wants_bill_tool
+from infra.sandboxes.anthropic_invoice import invoice_reply, wants_invoice_tool
 from infra.sandboxes.anthropic_terms import TermsRequestError, terms_reply, wants_terms_tool
 
 DRAFT_TOOL = "submit_followup_draft"
@@ -183,6 +184,12 @@ def _usage(state: AnthropicState, body: dict[str, Any], output_chars: int) -> di
 def _reply(state: AnthropicState, body: dict[str, Any], mode: Mode) -> JSONResponse:
     if wants_terms_tool(body):
         return _terms_reply(state, body, mode)
+    if wants_invoice_tool(body):
+        try:
+            read, read_chars = invoice_reply(body, wrong_amount=mode == "wrong_amount")
+        except BillRequestError as exc:
+            raise InvalidRequestError(str(exc)) from exc
+        return _message(state, body, read, "tool_use", read_chars)
     if wants_bill_tool(body):
         try:
             summary, summary_chars = bill_reply(body, wrong_amount=mode == "wrong_amount")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from contracts.ap_matching import BillMatched
 from services.reasoning.llm import Prompt, TokenUsage
@@ -12,3 +12,11 @@ class Explainer(Protocol):
     model: str
 
     async def explain(self, prompt: Prompt, facts: BillMatched) -> tuple[str, TokenUsage]: ...
+
+
+class InvoiceReader(Protocol):
+    """Reads a vendor invoice's values from its text, each with the quote it was read from (unchecked)."""
+
+    model: str
+
+    async def read(self, prompt: Prompt, text: str) -> tuple[dict[str, Any], TokenUsage]: ...

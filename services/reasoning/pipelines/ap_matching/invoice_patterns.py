@@ -1,0 +1,301 @@
+"""The offline invoice reader, used without an Anthropic key: it finds a label, then parses the value beside it
+(or on the next line), and reads the line table from its header row. It offers candidates in the shape Claude's
+tool answers, so both go through the same check (`invoice_reading.verify_bill`). Pure.
+
+Lines addressed to an automated reader are skipped before anything is read from them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Final
+
+from contracts.ap_matching import ExtractedBill, RejectedCitation
+from services.reasoning.pipelines.ap_matching.invoice_reading import (
+    _INSTRUCTION,
+    CURRENCY_CODES,
+    CURRENCY_SIGNS,
+    amounts_in,
+    dates_in,
+    day_first_convention,
+    verify_bill,
+)
+
+Candidate = dict[str, Any]
+_SEP: Final = r"\s*(?:[:#]|no\.?|number|num\.?|ref\.?)*\s*[:#]?\s*"
+_LABELS: Final[dict[str, tuple[str, ...]]] = {
+    "invoice_number": (
+        r"invoice\s*(?:no\.?|number|num\.?|#|ref(?:erence)?\.?)",
+        r"inv\.?\s*(?:no\.?|#|number)",
+        r"bill\s*(?:no\.?|number|#)",
+        r"invoice(?=\s*[:#]?\s*[A-Z0-9-]*\d)",
+        r"(?:our\s+)?reference",
+        r"document\s*(?:no\.?|number)",
+    ),
+    "invoice_date": (
+        r"invoice\s*date",
+        r"date\s*of\s*(?:issue|invoice)",
+        r"issue(?:d)?\s*(?:date|on)",
+        r"tax\s*point(?:\s*date)?",
+        r"invoice\s*dated",
+        r"date(?!\s*(?:due|of\s*supply|paid))",
+    ),
+    "due_date": (r"(?:payment\s*)?due\s*(?:date|on|by)?", r"pay(?:ment)?\s*by", r"please\s*pay\s*by"),
+    "po_numbers": (
+        r"(?:your\s*)?purchase\s*order\s*(?:no\.?|number|#|ref\.?)?",
+        r"(?:your\s*)?p\.?\s?o\.?\s*(?:no\.?|number|#|ref\.?)?",
+        r"(?:your|customer)\s*order\s*(?:ref(?:erence)?|no\.?|number|#)?",
+        r"order\s*(?:ref(?:erence)?|no\.?|number)",
+    ),
+}
+_TOTAL_LABELS: Final = (
+    r"(?:total\s*)?amount\s*due", r"balance\s*due", r"total\s*due", r"grand\s*total", r"invoice\s*total",
+    r"total\s*payable", r"amount\s*payable",
+    r"total(?:\s*\((?:[A-Z]{3}|incl\.?[^)]*)\))?(?:\s*incl(?:uding|\.)?\s*(?:vat|tax|gst))?",
+)  # fmt: skip
+_SUBTOTAL_LABELS: Final = (r"sub-?\s*total", r"total\s*excl(?:uding|\.)?\s*(?:vat|tax|gst)", r"net\s*(?:total|amount)")
+_TAX_LABELS: Final = (
+    r"(?:sales\s*)?tax(?:\s*\(?[\d.,]+\s*%\)?)?",
+    r"vat(?:\s*(?:@|at)?\s*\(?[\d.,]+\s*%\)?)?",
+    r"gst",
+    r"hst",
+)
+_FREIGHT_LABELS: Final = (
+    r"freight",
+    r"shipping(?:\s*(?:&|and)\s*handling)?",
+    r"delivery(?:\s*charge)?",
+    r"carriage",
+    r"postage",
+)
+_NOT_TOTAL: Final = re.compile(r"sub-?\s*total|excl|before\s*tax|previous|prior|paid|deposit|credit|discount", re.I)
+_HEADER_WORDS: Final = {  # checked in this order: "Line Total" is an amount, "Unit Price" a price
+    "amount": r"amount|line\s*total|total|net\s*amount|ext(?:ended)?\.?\s*price|value|net",
+    "unit_price": r"unit\s*price|price|rate|unit\s*cost|each|cost",
+    "quantity": r"qty|quantity|hours|hrs|units|no\.\s*of|days",
+    "description": r"description|item|service|details|product|particulars|work|activity",
+}
+_ROW_END: Final = re.compile(
+    r"^\s*(sub-?\s*total|total|tax|vat|gst|freight|shipping|delivery|amount\s*due|balance|net\s*total|notes?\b|terms\b"
+    r"|payment|thank)",
+    re.I,
+)
+_SKIP_NAME: Final = re.compile(
+    r"^(tax\s*)?invoice\b|^bill\b|^statement|^quote|^page\b|^date\b|^to:|^from:|^bill\s*to|^ship\s*to|^remit", re.I
+)
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    start: int
+
+
+def _lines(text: str) -> list[_Line]:
+    out, at = [], 0
+    for raw in text.split("\n"):
+        out.append(_Line(raw, at))
+        at += len(raw) + 1
+    return out
+
+
+def _cand(value: Any, quote: str, start: int) -> Candidate:
+    return {"value": str(value), "quote": quote, "start": start}
+
+
+def _label_at(line: str, patterns: tuple[str, ...]) -> re.Match[str] | None:
+    for pattern in patterns:
+        found = re.match(rf"\s*(?:{pattern})\b\s*[:#.\-]*\s*", line, re.I)
+        if found:
+            return found
+    return None
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = [ln for ln in _lines(text) if not _INSTRUCTION.search(ln.text)]
+        self.day_first = day_first_convention(text)
+
+    def _after_label(self, patterns: tuple[str, ...]) -> list[tuple[str, int]]:
+        """(text after the label, its offset) on the label's line, or the next non-empty line when nothing follows."""
+        found = []
+        for i, line in enumerate(self.lines):
+            for part_start, part in self._cells(line):
+                label = _label_at(part, patterns)
+                if label is None:
+                    continue
+                rest = part[label.end() :]
+                if rest.strip():
+                    found.append((rest, part_start + label.end()))
+                elif i + 1 < len(self.lines) and self.lines[i + 1].text.strip():
+                    nxt = self.lines[i + 1]
+                    found.append((nxt.text, nxt.start))
+        return found
+
+    @staticmethod
+    def _cells(line: _Line) -> list[tuple[int, str]]:
+        """A line split where a table or a two-column layout separates cells (tabs, runs of 3+ spaces)."""
+        cells, at = [], 0
+        for piece in re.split(r"(\t|\s{3,})", line.text):
+            if piece.strip() and not re.fullmatch(r"\t|\s{3,}", piece):
+                cells.append((line.start + at, piece))
+            at += len(piece)
+        return cells or [(line.start, line.text)]
+
+    def token(self, patterns: tuple[str, ...], token: str) -> Candidate | None:
+        for rest, at in self._after_label(patterns):
+            found = re.match(rf"\s*({token})", rest)
+            if found:
+                return _cand(found.group(1), found.group(1), at + found.start(1))
+        return None
+
+    def date(self, patterns: tuple[str, ...]) -> Candidate | None:
+        for rest, at in self._after_label(patterns):
+            head = rest[:40]
+            for value, start, end in dates_in(head, self.day_first):
+                return _cand(value.isoformat(), head[start:end], at + start)
+        return None
+
+    def amount(self, patterns: tuple[str, ...], exclude: re.Pattern[str] | None = None) -> Candidate | None:
+        """The last amount on the label's line (a summary line: label, perhaps a rate, then the figure)."""
+        for line in reversed(self.lines):
+            label = _label_at(line.text, patterns)
+            if label is None or (exclude is not None and exclude.search(line.text[: label.end() + 1])):
+                continue
+            rest = line.text[label.end() :]
+            figures = [f for f in amounts_in(rest) if rest[f[2] : f[2] + 1] != "%"]
+            if figures:
+                value, start, end = figures[-1]
+                return _cand(value, rest[start:end], line.start + label.end() + start)
+        return None
+
+    def po_numbers(self) -> list[Candidate]:
+        out: list[Candidate] = []
+        for rest, at in self._after_label(_LABELS["po_numbers"]):
+            for found in re.finditer(r"[A-Z]{0,5}[-/]?\d[\w\-/]*", rest[:60]):
+                value = found.group(0).strip("-/")
+                if value and not any(c["value"] == value for c in out) and not re.fullmatch(r"\d{1,2}", value):
+                    out.append(_cand(value, value, at + found.start()))
+                break
+        return out
+
+    def vendor_name(self) -> Candidate | None:
+        """The issuer: the first line of the letterhead that reads as a name (not a label, an address or a date),
+        or the name after 'From:'."""
+        for rest, at in self._after_label((r"from", r"supplier", r"vendor", r"seller", r"issued\s*by")):
+            name = rest.strip().split("   ")[0]
+            if re.search(r"[A-Za-z]{2}", name):
+                return _cand(name, name, at + rest.find(name))
+        for line in self.lines[:12]:
+            stripped = line.text.strip()
+            if not stripped or _SKIP_NAME.search(stripped) or re.search(r"\d{3}|@|www\.|https?:", stripped):
+                continue
+            if re.search(r"[A-Za-z]{3}", stripped) and len(stripped) <= 80:
+                name = re.split(r"\s{3,}|\t", stripped)[0]
+                return _cand(name, name, line.start + line.text.find(name))
+        return None
+
+    def currency(self, total: Candidate | None) -> Candidate | None:
+        around = []
+        if total is not None:
+            at = int(total["start"])
+            line_start = self.text.rfind("\n", 0, at) + 1
+            line_end = self.text.find("\n", at)
+            around.append((self.text[line_start : line_end if line_end >= 0 else len(self.text)], line_start))
+        around += [(ln.text, ln.start) for ln in self.lines]
+        for text, start in around:
+            for found in re.finditer(r"\b[A-Z]{3}\b", text):
+                if found.group(0) in CURRENCY_CODES:
+                    return _cand(found.group(0), found.group(0), start + found.start())
+            for sign, code in CURRENCY_SIGNS.items():
+                if sign in text:
+                    return _cand(code, sign, start + text.index(sign))
+        return None
+
+    def lines_table(self) -> list[Candidate]:
+        rows: list[Candidate] = []
+        header_at = None
+        columns: list[str] = []
+        for i, line in enumerate(self.lines):
+            cells = [c for _, c in self._cells(line)]
+            kinds = [self._header_kind(c) for c in cells]
+            if "description" in kinds and "amount" in kinds and len([k for k in kinds if k]) >= 2:
+                header_at, columns = i, [k or "" for k in kinds]
+                break
+        if header_at is None:
+            return rows
+        for line in self.lines[header_at + 1 :]:
+            if not line.text.strip():
+                continue
+            if _ROW_END.match(line.text):
+                break
+            row = self._row(line, columns)
+            if row is not None:
+                rows.append(row)
+        return rows
+
+    @staticmethod
+    def _header_kind(cell: str) -> str | None:
+        """What a header cell names: a short cell without figures whose words include a column's word."""
+        if len(cell.strip()) > 30 or re.search(r"\d", cell):
+            return None
+        for kind, pattern in _HEADER_WORDS.items():
+            if re.search(rf"\b(?:{pattern})\b", cell, re.I):
+                return kind
+        return None
+
+    def _row(self, line: _Line, columns: list[str]) -> Candidate | None:
+        cells = self._cells(line)
+        if len(cells) < 2:
+            cells = self._split_numbers(line)
+        numeric = [(at, c) for at, c in cells if amounts_in(c) and not re.search(r"[A-Za-z]{3}", c.replace("USD", ""))]
+        words = [(at, c) for at, c in cells if (at, c) not in numeric]
+        if not numeric or not words:
+            return None
+        description_at, description = words[0]
+        number_columns = [k for k in columns if k in ("quantity", "unit_price", "amount")]
+        row: Candidate = {"description": _cand(description.strip(), description.strip(), description_at)}
+        figures = numeric[-len(number_columns) :] if len(numeric) >= len(number_columns) else numeric
+        kinds = number_columns[-len(figures) :] if len(figures) < len(number_columns) else number_columns
+        if len(figures) < len(number_columns):
+            kinds = ["amount"] if len(figures) == 1 else [*number_columns[: len(figures) - 1], "amount"]
+        for (at, cell), kind in zip(figures, kinds, strict=False):
+            value, start, end = amounts_in(cell)[-1]
+            quote = cell[start:end]
+            row[kind] = _cand(value, quote, at + start)
+        return row if "amount" in row else None
+
+    @staticmethod
+    def _split_numbers(line: _Line) -> list[tuple[int, str]]:
+        """A row whose cells are separated by single spaces: the text, then each trailing number."""
+        trailing = re.search(r"(\s+[$£€]?-?[\d.,]+(?:\s*[$£€])?)+\s*$", line.text)
+        if trailing is None:
+            return [(line.start, line.text)]
+        cells = [(line.start, line.text[: trailing.start()])]
+        for found in re.finditer(r"[$£€]?-?[\d.,]+", line.text[trailing.start() :]):
+            cells.append((line.start + trailing.start() + found.start(), found.group(0)))
+        return cells
+
+
+def read_candidates(text: str) -> dict[str, Any]:
+    reader = _Reader(text)
+    number = r"[A-Z]{0,6}[-/ ]?[A-Z0-9]*\d[A-Z0-9\-/]*"
+    total = reader.amount(_TOTAL_LABELS, exclude=_NOT_TOTAL)
+    return {
+        "vendor_name": reader.vendor_name(),
+        "invoice_number": reader.token(_LABELS["invoice_number"], number),
+        "invoice_date": reader.date(_LABELS["invoice_date"]),
+        "due_date": reader.date(_LABELS["due_date"]),
+        "po_numbers": reader.po_numbers(),
+        "currency": reader.currency(total),
+        "subtotal": reader.amount(_SUBTOTAL_LABELS),
+        "tax": reader.amount(_TAX_LABELS, exclude=re.compile(r"excl|incl", re.I)),
+        "freight": reader.amount(_FREIGHT_LABELS),
+        "total": total,
+        "lines": reader.lines_table(),
+    }
+
+
+def read_offline(text: str) -> tuple[ExtractedBill, tuple[RejectedCitation, ...]]:
+    """The offline reader's candidates through the same check as Claude's."""
+    return verify_bill(text, read_candidates(text))
