@@ -30,6 +30,7 @@ from tests.data.ap.documents.score import (
 )
 
 READER_MODULES = (
+    "services.reasoning.pipelines.ap_matching.invoice_patterns",
     "services.reasoning.pipelines.ap_matching.document_patterns",
     "services.reasoning.pipelines.ap_matching.documents",
 )

@@ -35,15 +35,15 @@ _LABELS: Final[dict[str, tuple[str, ...]]] = {
     "invoice_date": (
         r"invoice\s*date",
         r"date\s*of\s*(?:issue|invoice)",
-        r"issue(?:d)?\s*(?:date|on)",
+        r"issue(?:d)?\s*(?:date|on)?",
         r"tax\s*point(?:\s*date)?",
         r"invoice\s*dated",
         r"date(?!\s*(?:due|of\s*supply|paid))",
     ),
     "due_date": (r"(?:payment\s*)?due\s*(?:date|on|by)?", r"pay(?:ment)?\s*by", r"please\s*pay\s*by"),
     "po_numbers": (
-        r"(?:your\s*)?purchase\s*order\s*(?:no\.?|number|#|ref\.?)?",
-        r"(?:your\s*)?p\.?\s?o\.?\s*(?:no\.?|number|#|ref\.?)?",
+        r"(?:your\s*|customer\s*|client\s*)?purchase\s*order\s*(?:no\.?|number|#|ref\.?)?",
+        r"(?:your\s*|customer\s*|client\s*)?p\.?\s?o\.?(?!\s*box)\s*(?:no\.?|number|#|ref\.?)?",
         r"(?:your|customer)\s*order\s*(?:ref(?:erence)?|no\.?|number|#)?",
         r"order\s*(?:ref(?:erence)?|no\.?|number)",
     ),
@@ -67,6 +67,7 @@ _FREIGHT_LABELS: Final = (
     r"carriage",
     r"postage",
 )
+_SUMMARY: Final = (*_TOTAL_LABELS, *_SUBTOTAL_LABELS, *_TAX_LABELS, *_FREIGHT_LABELS, r"previous", r"balance")
 _NOT_TOTAL: Final = re.compile(r"sub-?\s*total|excl|before\s*tax|previous|prior|paid|deposit|credit|discount", re.I)
 _HEADER_WORDS: Final = {  # checked in this order: "Line Total" is an amount, "Unit Price" a price
     "amount": r"amount|line\s*total|total|net\s*amount|ext(?:ended)?\.?\s*price|value|net",
@@ -103,8 +104,9 @@ def _cand(value: Any, quote: str, start: int) -> Candidate:
 
 
 def _label_at(line: str, patterns: tuple[str, ...]) -> re.Match[str] | None:
+    """The label at the start of `line`, or after a '/' (bilingual labels: 'Rechnungsdatum / Invoice date:')."""
     for pattern in patterns:
-        found = re.match(rf"\s*(?:{pattern})\b\s*[:#.\-]*\s*", line, re.I)
+        found = re.match(rf"\s*(?:[^/:\d]{{1,40}}/\s*)?(?:{pattern})(?![a-z])\s*[:#.\-]*\s*", line, re.I)
         if found:
             return found
     return None
@@ -125,8 +127,12 @@ class _Reader:
                 if label is None:
                     continue
                 rest = part[label.end() :]
+                cells = self._cells(line)
+                following = [c for c in cells if c[0] > part_start]
                 if rest.strip():
                     found.append((rest, part_start + label.end()))
+                elif following:  # a label cell, its value in the next cell of the line
+                    found.append((following[0][1], following[0][0]))
                 elif i + 1 < len(self.lines) and self.lines[i + 1].text.strip():
                     nxt = self.lines[i + 1]
                     found.append((nxt.text, nxt.start))
@@ -172,7 +178,7 @@ class _Reader:
     def po_numbers(self) -> list[Candidate]:
         out: list[Candidate] = []
         for rest, at in self._after_label(_LABELS["po_numbers"]):
-            for found in re.finditer(r"[A-Z]{0,5}[-/]?\d[\w\-/]*", rest[:60]):
+            for found in re.finditer(r"(?:[A-Z]{1,5}[ -]?)?\d[\w\-/]*|[A-Z][A-Z0-9]*-[A-Z0-9][A-Z0-9\-]*", rest[:60]):
                 value = found.group(0).strip("-/")
                 if value and not any(c["value"] == value for c in out) and not re.fullmatch(r"\d{1,2}", value):
                     out.append(_cand(value, value, at + found.start()))
@@ -223,21 +229,46 @@ class _Reader:
                 header_at, columns = i, [k or "" for k in kinds]
                 break
         if header_at is None:
-            return rows
+            return self._rows_without_header()
         for line in self.lines[header_at + 1 :]:
             if not line.text.strip():
                 continue
-            if _ROW_END.match(line.text):
+            if _ROW_END.match(line.text) or _label_at(self._cells(line)[0][1], _SUMMARY) is not None:
                 break
             row = self._row(line, columns)
             if row is not None:
                 rows.append(row)
         return rows
 
+    def _rows_without_header(self) -> list[Candidate]:
+        """Items listed without a header row: lines of a description and one amount at the end (a currency code or
+        sign allowed), after the invoice's own labelled fields and before its totals."""
+        labels = tuple(p for patterns in _LABELS.values() for p in patterns)
+        rows: list[Candidate] = []
+        for line in self.lines:
+            cells = self._cells(line)
+            if len(cells) < 2:
+                continue
+            first = cells[0][1]
+            if _label_at(first, _SUMMARY) is not None:
+                if rows:
+                    break
+                continue
+            if _label_at(first, labels) is not None or not re.search(r"[A-Za-z]{3}", first):
+                continue
+            last_at, last = cells[-1]
+            if len(cells) == 2 and len(amounts_in(last)) == 1 and not re.search(r"[A-Za-z]{3}", _no_codes(last)):
+                value, start, end = amounts_in(last)[-1]
+                rows.append({
+                    "description": _cand(first.strip(), first.strip(), cells[0][0]),
+                    "amount": _cand(value, last[start:end], last_at + start),
+                })  # fmt: skip
+        return rows
+
     @staticmethod
     def _header_kind(cell: str) -> str | None:
         """What a header cell names: a short cell without figures whose words include a column's word."""
-        if len(cell.strip()) > 30 or re.search(r"\d", cell):
+        if len(cell.strip()) > 45 or re.search(r"\d", cell):
             return None
         for kind, pattern in _HEADER_WORDS.items():
             if re.search(rf"\b(?:{pattern})\b", cell, re.I):
@@ -248,7 +279,7 @@ class _Reader:
         cells = self._cells(line)
         if len(cells) < 2:
             cells = self._split_numbers(line)
-        numeric = [(at, c) for at, c in cells if amounts_in(c) and not re.search(r"[A-Za-z]{3}", c.replace("USD", ""))]
+        numeric = [(at, c) for at, c in cells if amounts_in(c) and not re.search(r"[A-Za-z]{3}", _no_codes(c))]
         words = [(at, c) for at, c in cells if (at, c) not in numeric]
         if not numeric or not words:
             return None
@@ -277,7 +308,29 @@ class _Reader:
         return cells
 
 
+def _no_codes(cell: str) -> str:
+    return re.sub(r"\b(?:" + "|".join(CURRENCY_CODES) + r")\b", "", cell)
+
+
+_INVOICE_TITLE: Final = re.compile(r"^(?:(?:tax|vat|commercial)\s+)?invoice$|^\w+\s*/\s*invoice$|^invoice\s*/", re.I)
+_NOT_AN_INVOICE: Final = re.compile(
+    r"(statement(\s+of\s+account)?|quot(e|ation)|estimate|pro\s?forma(\s+invoice)?|remittance advice|purchase order)",
+    re.I,
+)
+
+
+def not_an_invoice(text: str) -> bool:
+    """A document whose title (a line of its letterhead) says it is a statement, a quote, an estimate, a pro-forma
+    or an order, and none says invoice: no bill is entered from it."""
+    head = [line for line in text.split("\n")[:15] if line.strip()]
+    titled = [line for line in head if _NOT_AN_INVOICE.fullmatch(" ".join(re.sub(r"[^A-Za-z ]", " ", line).split()))]
+    invoiced = [line for line in head if _INVOICE_TITLE.match(" ".join(re.sub(r"[^A-Za-z/ ]", " ", line).split()))]
+    return bool(titled) and not invoiced
+
+
 def read_candidates(text: str) -> dict[str, Any]:
+    if not_an_invoice(text):
+        return {"po_numbers": [], "lines": []}
     reader = _Reader(text)
     number = r"[A-Z]{0,6}[-/ ]?[A-Z0-9]*\d[A-Z0-9\-/]*"
     total = reader.amount(_TOTAL_LABELS, exclude=_NOT_TOTAL)
