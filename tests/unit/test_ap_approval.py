@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contracts.ap_matching import ApAction, BankDetailsVerified, MatchOutcome
+from contracts.ap_matching import ApAction, BankDetailsVerified, BillDocument, MatchOutcome
 from contracts.approval import ApprovalDecided, Decision, Route
 from services.approval.domain import LoadedPolicy, check_decider, next_in_chain, parse_policy
 from services.approval.pipelines.ap_matching.domain import bill_request, page, plan_decided
@@ -134,3 +134,15 @@ def test_above_five_thousand_the_controller_then_the_owner_approve_and_no_one_ap
     check_decider(after, "alex.rivera@demo-co.example", policy, NOW)
     with pytest.raises(ValueError, match="no one left"):
         next_in_chain(after, "alex.rivera@demo-co.example", DEMO, NOW)
+
+
+def test_a_bill_read_from_a_document_is_decided_by_a_person_however_small() -> None:
+    from tests.unit.test_ap_documents import extracted
+
+    document = BillDocument(
+        document_id="ab12", filename="inv.pdf", sha256="0", extracted=extracted().extracted, draft={"Id": "doc-ab12"}
+    )
+    small = _request(bill_matched("120.00", bill_id="doc-ab12", document=document))
+    assert (small.route, small.approver_role) == (Route.HUMAN, "bookkeeper")
+    assert "read from inv.pdf" in small.summary
+    assert _request(bill_matched("120.00")).route is Route.AUTO, "the same bill from QuickBooks passes on policy"
