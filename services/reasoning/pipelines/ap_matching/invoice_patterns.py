@@ -48,12 +48,15 @@ _LABELS: Final[dict[str, tuple[str, ...]]] = {
         r"order\s*(?:ref(?:erence)?|no\.?|number)",
     ),
 }
-_TOTAL_LABELS: Final = (
-    r"(?:total\s*)?amount\s*due", r"balance\s*due", r"total\s*due", r"grand\s*total", r"invoice\s*total",
-    r"total\s*payable", r"amount\s*payable",
+_TOTAL_LABELS: Final = (  # this invoice's total, first: a balance can carry a deposit or earlier invoices
+    r"grand\s*total", r"invoice\s*total", r"total\s*due", r"total\s*payable",
     r"total(?:\s*\((?:[A-Z]{3}|incl\.?[^)]*)\))?(?:\s*incl(?:uding|\.)?\s*(?:vat|tax|gst))?",
 )  # fmt: skip
-_SUBTOTAL_LABELS: Final = (r"sub-?\s*total", r"total\s*excl(?:uding|\.)?\s*(?:vat|tax|gst)", r"net\s*(?:total|amount)")
+_DUE_LABELS: Final = (r"(?:total\s*)?amount\s*due", r"balance\s*due", r"amount\s*payable")
+_SUBTOTAL_LABELS: Final = (
+    r"sub-?\s*total", r"total\s*excl(?:uding|\.)?\s*(?:vat|tax|gst)", r"net\s*(?:total|amount)",
+    r"net(?=\s{2,}|\s*[:$£€])",
+)  # fmt: skip
 _TAX_LABELS: Final = (
     r"(?:sales\s*)?tax(?:\s*\(?[\d.,]+\s*%\)?)?",
     r"vat(?:\s*(?:@|at)?\s*\(?[\d.,]+\s*%\)?)?",
@@ -61,13 +64,21 @@ _TAX_LABELS: Final = (
     r"hst",
 )
 _FREIGHT_LABELS: Final = (
-    r"freight",
-    r"shipping(?:\s*(?:&|and)\s*handling)?",
-    r"delivery(?:\s*charge)?",
+    r"freight(?!\s*(?:terms|date|on)\b)",
+    r"shipping(?:\s*(?:&|and)\s*handling)?(?!\s*(?:date|address|to|on|terms|method|via)\b)",
+    r"delivery(?:\s*charge)?(?!\s*(?:date|address|note|to|on|terms|method)\b)",
     r"carriage",
     r"postage",
 )
-_SUMMARY: Final = (*_TOTAL_LABELS, *_SUBTOTAL_LABELS, *_TAX_LABELS, *_FREIGHT_LABELS, r"previous", r"balance")
+_SUMMARY: Final = (
+    *_TOTAL_LABELS,
+    *_DUE_LABELS,
+    *_SUBTOTAL_LABELS,
+    *_TAX_LABELS,
+    *_FREIGHT_LABELS,
+    r"previous",
+    r"balance",
+)
 _NOT_TOTAL: Final = re.compile(r"sub-?\s*total|excl|before\s*tax|previous|prior|paid|deposit|credit|discount", re.I)
 _HEADER_WORDS: Final = {  # checked in this order: "Line Total" is an amount, "Unit Price" a price
     "amount": r"amount|line\s*total|total|net\s*amount|ext(?:ended)?\.?\s*price|value|net",
@@ -83,6 +94,14 @@ _ROW_END: Final = re.compile(
 _SKIP_NAME: Final = re.compile(
     r"^(tax\s*)?invoice\b|^bill\b|^statement|^quote|^page\b|^date\b|^to:|^from:|^bill\s*to|^ship\s*to|^remit", re.I
 )
+
+
+@dataclass(frozen=True)
+class _Column:
+    start: int
+    end: int
+    kind: str
+    """description, quantity, unit_price, amount, or "" for a column the reader does not use."""
 
 
 @dataclass(frozen=True)
@@ -221,12 +240,16 @@ class _Reader:
     def lines_table(self) -> list[Candidate]:
         rows: list[Candidate] = []
         header_at = None
-        columns: list[str] = []
+        columns: list[_Column] = []
         for i, line in enumerate(self.lines):
-            cells = [c for _, c in self._cells(line)]
-            kinds = [self._header_kind(c) for c in cells]
+            cells = self._cells(line)
+            kinds = [self._header_kind(c) for _, c in cells]
             if "description" in kinds and "amount" in kinds and len([k for k in kinds if k]) >= 2:
-                header_at, columns = i, [k or "" for k in kinds]
+                header_at = i
+                columns = [
+                    _Column(at - line.start, at - line.start + len(c), k or "")
+                    for (at, c), k in zip(cells, kinds, strict=True)
+                ]
                 break
         if header_at is None:
             return self._rows_without_header()
@@ -275,7 +298,10 @@ class _Reader:
                 return kind
         return None
 
-    def _row(self, line: _Line, columns: list[str]) -> Candidate | None:
+    def _row(self, line: _Line, columns: list[_Column]) -> Candidate | None:
+        """A row's cells under the header's columns: by position when the row has as many cells as the header (a
+        tab table), else by where each cell sits under the header (a column of other figures, a VAT rate, shifts
+        nothing). The amount is the figure under the amount column, or the row's last figure."""
         cells = self._cells(line)
         if len(cells) < 2:
             cells = self._split_numbers(line)
@@ -284,17 +310,21 @@ class _Reader:
         if not numeric or not words:
             return None
         description_at, description = words[0]
-        number_columns = [k for k in columns if k in ("quantity", "unit_price", "amount")]
         row: Candidate = {"description": _cand(description.strip(), description.strip(), description_at)}
-        figures = numeric[-len(number_columns) :] if len(numeric) >= len(number_columns) else numeric
-        kinds = number_columns[-len(figures) :] if len(figures) < len(number_columns) else number_columns
-        if len(figures) < len(number_columns):
-            kinds = ["amount"] if len(figures) == 1 else [*number_columns[: len(figures) - 1], "amount"]
-        for (at, cell), kind in zip(figures, kinds, strict=False):
-            value, start, end = amounts_in(cell)[-1]
-            quote = cell[start:end]
-            row[kind] = _cand(value, quote, at + start)
-        return row if "amount" in row else None
+        for at, cell in numeric:
+            if len(cells) == len(columns):
+                kind = columns[cells.index((at, cell))].kind
+            else:
+                start, end = at - line.start, at - line.start + len(cell)
+                kind = min(columns, key=lambda c: min(abs(c.start - start), abs(c.end - end))).kind
+            if kind in ("quantity", "unit_price", "amount") and kind not in row and "%" not in cell:
+                value, start_at, end_at = amounts_in(cell)[-1]
+                row[kind] = _cand(value, cell[start_at:end_at], at + start_at)
+        if "amount" not in row:
+            at, cell = numeric[-1]
+            value, start_at, end_at = amounts_in(cell)[-1]
+            row["amount"] = _cand(value, cell[start_at:end_at], at + start_at)
+        return row
 
     @staticmethod
     def _split_numbers(line: _Line) -> list[tuple[int, str]]:
@@ -333,7 +363,7 @@ def read_candidates(text: str) -> dict[str, Any]:
         return {"po_numbers": [], "lines": []}
     reader = _Reader(text)
     number = r"[A-Z]{0,6}[-/ ]?[A-Z0-9]*\d[A-Z0-9\-/]*"
-    total = reader.amount(_TOTAL_LABELS, exclude=_NOT_TOTAL)
+    total = reader.amount(_TOTAL_LABELS, exclude=_NOT_TOTAL) or reader.amount(_DUE_LABELS, exclude=_NOT_TOTAL)
     return {
         "vendor_name": reader.vendor_name(),
         "invoice_number": reader.token(_LABELS["invoice_number"], number),
