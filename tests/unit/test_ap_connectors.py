@@ -35,7 +35,7 @@ from tests.unit.test_intuit_cdc import FakePositions
 from tests.unit.test_intuit_webhook import FakeClaims, cloud_body, legacy_body, sign
 
 TOKEN = "qbo-webhook-verifier-token"
-INTAKE_TOKEN = "intake-token-for-tests"  # noqa: S105 - a test token
+INTAKE_TOKEN = "intake-token-for-tests"
 REALM = "9341453000000000"
 JsonObject = dict[str, Any]
 
