@@ -4,6 +4,8 @@ channel, approval requests a human must decide to the approvers' channel, each p
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from typing import cast
 
@@ -61,9 +63,14 @@ def _subscribe_dead_letters(router: KafkaRouter, deps: NotifierDeps, spec: Pipel
         spec.name, "alerts", settings.alert_digest_max, settings.alert_digest_wait_ms
     )
 
+    pace = settings.alert_min_interval_ms / 1000
+    last_post = [0.0]
+
     @router.subscriber(source, **options)
     async def on_dead_letters(message: KafkaMessage) -> None:
-        """Alert the operators once per dead letter; letters polled together go out as one digest."""
+        """Alert the operators once per dead letter; letters polled together go out as one digest. Posts are paced
+        (one per `alert_min_interval_ms`, Slack's pace): while one waits, the burst's next letters gather in Kafka,
+        so a burst arrives as full digests however fast the notifier polls."""
         records = cast("tuple[ConsumerRecord[bytes, bytes], ...]", message.raw_message)
         letters = []
         for record in records:
@@ -75,9 +82,13 @@ def _subscribe_dead_letters(router: KafkaRouter, deps: NotifierDeps, spec: Pipel
                 letters.append((key, DeadLetterRef(headers, record.topic, record.partition, record.offset)))
         if not letters:
             return
+        wait = last_post[0] + pace - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
         await deps.chat.post(
             deps.settings.alerts_webhook_url.get_secret_value(), dead_letter_digest([x for _, x in letters])
         )
+        last_post[0] = time.monotonic()
         for key, _ in letters:
             await deps.sent.record(key, "posted")
         ALERTS_SENT.labels(spec.name, "dead_letter").inc(len(letters))

@@ -19,3 +19,5 @@ class NotifierSettings(BaseSettings):
     # take about one message a second); a lone dead letter waits at most `alert_digest_wait_ms` for company.
     alert_digest_max: int = Field(default=25, ge=1, le=50)
     alert_digest_wait_ms: int = Field(default=500, ge=0, le=10_000)
+    alert_min_interval_ms: int = Field(default=1000, ge=0, le=60_000)
+    """Dead-letter digests of one pipeline are posted at most this often; a burst waits and gathers meanwhile."""
