@@ -5,7 +5,10 @@ and the alert decision). Every figure and date the owner reads is computed here,
 
 Money is Decimal with its currency; dates are dates. A snapshot is in one currency: an item in another currency
 is refused unless the snapshot states its rate, and converted by it explicitly (never silently summed).
-Topics and the pipeline's spec are declared when the pipeline is registered.
+In pipeline order: trigger (a check requested by schedule, webhook or command) -> raw (QuickBooks records and the
+tenant's cash file, untrusted) -> validated (the snapshot) -> projected (only a projection that tells the owner
+something: a new or worse shortfall, or its recovery) -> explained (the summary, worded from the facts), then
+approval (see SPEC).
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from contracts.approval import ApprovalPayload
 from contracts.envelope import Contract
+from contracts.pipeline import PipelineSpec, Topic
 
 NAME: Final = "cash_planning"
 
@@ -407,3 +412,132 @@ class AlertDecision(Contract):
     kind: AlertKind | None
     worsened_by: tuple[Worsening, ...] = ()
     state: AlertState | None
+
+
+# The pipeline's messages.
+
+JsonObject = dict[str, Any]
+
+
+class CashCheckSource(StrEnum):
+    SCHEDULE = "schedule"
+    WEBHOOK = "webhook"
+    """A QuickBooks change (invoice, payment, bill, bill payment) that may move the projection."""
+    COMMAND = "command"
+
+
+class CashCheckRequested(Contract):
+    """Trigger: recompute one company's projection as of `as_of`."""
+
+    realm_id: str
+    as_of: date
+    source: CashCheckSource
+    requested_by: str
+    """Who or what asked: `schedule`, the QuickBooks change (`Invoice:130:Update`), an operator."""
+
+
+class RawCashFetched(Contract):
+    """QuickBooks records as returned (bank accounts, open invoices, paid invoices and payments of the history
+    window, open bills) and the tenant's cash planning file as read; not yet trusted."""
+
+    realm_id: str
+    as_of: date
+    accounts: list[JsonObject]
+    open_invoices: list[JsonObject]
+    paid_invoices: list[JsonObject] = Field(default_factory=list)
+    payments: list[JsonObject] = Field(default_factory=list)
+    open_bills: list[JsonObject]
+    tenant_file: JsonObject
+    """infra/tenants/<tenant>/cash_planning.yaml: payroll schedule, buffer, risk, planned items, holidays, rates."""
+
+
+class CashValidated(Contract):
+    snapshot: CashSnapshot
+    credit_line: Decimal | None = None
+    """Undrawn credit the tenant's file names, if any: one of the recommended actions draws on it."""
+
+
+class RecommendedKind(StrEnum):
+    CHASE_RECEIVABLE = "chase_receivable"
+    DEFER_PAYABLE = "defer_payable"
+    DRAW_CREDIT_LINE = "draw_credit_line"
+
+
+class RecommendedAction(Contract):
+    """One action the owner may take, chosen from an allowed list by rules and named from the facts. Listed in the
+    alert, never executed by this pipeline: any write is a change request of its own."""
+
+    kind: RecommendedKind
+    ref: str
+    """The invoice or bill id; `credit_line` for a draw."""
+    counterparty: str | None = None
+    amount: Decimal
+    on: date
+    """When the invoice is expected (chase), when the bill is due (defer), the first shortfall day (draw)."""
+    detail: str
+
+
+class CashAlertDecided(Contract):
+    """A projection that tells the owner something (the decision's kind is set), with the actions rules chose."""
+
+    projection: CashProjected
+    decision: AlertDecision
+    recommended: tuple[RecommendedAction, ...] = ()
+
+    @model_validator(mode="after")
+    def _alerts(self) -> CashAlertDecided:
+        if self.decision.kind is None:
+            raise ValueError("decision: a projection that alerts nothing is not published")
+        return self
+
+
+class CashExplained(Contract):
+    """The owner's summary, written from the facts only and grounded, with what it cost."""
+
+    decided: CashAlertDecided
+    summary: str
+    prompt_id: str
+    prompt_version: str
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: Decimal = Decimal("0")
+
+
+class CashAction(StrEnum):
+    SEND_CASH_ALERT = "send_cash_alert"
+    """The alert (or the recovered notice) to the owner role, by email, once."""
+
+
+class CashApproval(ApprovalPayload):
+    """The owner reads the summary, the cause and the recommended actions (listed, not executed)."""
+
+    pipeline: Literal["cash_planning"] = NAME
+    explained: CashExplained
+    recipients: tuple[str, ...] = ()
+    """The addresses of the role the tenant's policy names for the alert: each is sent it once."""
+
+
+class CashPlanning:
+    """trigger -> raw -> validated -> projected -> explained, then approval (see SPEC)."""
+
+    TRIGGER: Final = Topic(NAME, "trigger", CashCheckRequested)
+    RAW: Final = Topic(NAME, "raw", RawCashFetched)
+    VALIDATED: Final = Topic(NAME, "validated", CashValidated)
+    PROJECTED: Final = Topic(NAME, "projected", CashAlertDecided)
+    EXPLAINED: Final = Topic(NAME, "explained", CashExplained)
+
+
+SPEC: Final = PipelineSpec(
+    name=NAME,
+    stages=(
+        CashPlanning.TRIGGER,
+        CashPlanning.RAW,
+        CashPlanning.VALIDATED,
+        CashPlanning.PROJECTED,
+        CashPlanning.EXPLAINED,
+    ),
+    approval_source=CashPlanning.EXPLAINED,
+    action_kinds=frozenset(CashAction),
+    approval_payload=CashApproval,
+)

@@ -15,6 +15,7 @@ REGISTERED: Final = (
     "invoice_followup",
     "contract_review",
     "ap_matching",
+    "cash_planning",
 )
 
 

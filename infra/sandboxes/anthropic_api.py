@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from infra.sandboxes.anthropic_bill import BillRequestError, bill_reply, wants_bill_tool
+from infra.sandboxes.anthropic_cash import cash_reply, wants_cash_tool
 from infra.sandboxes.anthropic_invoice import invoice_reply, wants_invoice_tool
 from infra.sandboxes.anthropic_terms import TermsRequestError, terms_reply, wants_terms_tool
 
@@ -193,6 +194,12 @@ def _reply(state: AnthropicState, body: dict[str, Any], mode: Mode) -> JSONRespo
     if wants_bill_tool(body):
         try:
             summary, summary_chars = bill_reply(body, wrong_amount=mode == "wrong_amount")
+        except BillRequestError as exc:
+            raise InvalidRequestError(str(exc)) from exc
+        return _message(state, body, summary, "tool_use", summary_chars)
+    if wants_cash_tool(body):
+        try:
+            summary, summary_chars = cash_reply(body, wrong_amount=mode == "wrong_amount")
         except BillRequestError as exc:
             raise InvalidRequestError(str(exc)) from exc
         return _message(state, body, summary, "tool_use", summary_chars)

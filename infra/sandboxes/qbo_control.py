@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from infra.sandboxes.qbo_ap_seed import BulkMix, BulkParams, seed_ap, seed_ap_bulk
+from infra.sandboxes.qbo_cash_seed import CashSeedRequest, seed_cash
 from infra.sandboxes.qbo_seed import SeedParams, seed_company
 from infra.sandboxes.qbo_state import EntityKind, QboState, RequestLog
 from infra.sandboxes.qbo_webhooks import webhook_routes
@@ -89,6 +90,13 @@ def control_routes(state: QboState) -> list[Route]:
             return JSONResponse({"error": "vendors may not exceed bills"}, status_code=422)
         return JSONResponse(seed_ap_bulk(state, BulkParams(body.as_of, body.bills, vendors, body.mix, body.seed)))
 
+    async def cash_reseed(request: Request) -> Response:
+        try:
+            body = CashSeedRequest.model_validate_json(await request.body() or b"{}")
+        except ValidationError as exc:
+            return JSONResponse({"error": exc.errors(include_url=False)}, status_code=422)
+        return JSONResponse(seed_cash(state, body))
+
     def inserter(entity: EntityKind) -> Handler:
         async def insert(request: Request) -> Response:
             try:
@@ -149,6 +157,8 @@ def control_routes(state: QboState) -> list[Route]:
         Route("/_sandbox/purchaseorders", inserter("PurchaseOrder"), methods=["POST"]),
         Route("/_sandbox/bills", inserter("Bill"), methods=["POST"]),
         Route("/_sandbox/billpayments", inserter("BillPayment"), methods=["POST"]),
+        Route("/_sandbox/accounts", inserter("Account"), methods=["POST"]),
+        Route("/_sandbox/cash/seed", cash_reseed, methods=["POST"]),
         *webhook_routes(state),
         Route("/_sandbox/faults", faults, methods=["GET", "POST"]),
         Route("/_sandbox/tokens", tokens, methods=["POST"]),

@@ -22,7 +22,7 @@ DEFAULT_RECEIVING_TOKEN = "receiving-sandbox-token"  # noqa: S105
 REFRESH_TOKEN_TTL = 8_726_400
 
 FaultMode = Literal["none", "429", "500", "timeout"]
-EntityKind = Literal["Invoice", "Customer", "Payment", "Vendor", "PurchaseOrder", "Bill", "BillPayment"]
+EntityKind = Literal["Invoice", "Customer", "Payment", "Vendor", "PurchaseOrder", "Bill", "BillPayment", "Account"]
 ENTITY_KINDS: tuple[EntityKind, ...] = get_args(EntityKind)
 
 
@@ -183,6 +183,8 @@ class QboState:
     purchase_orders: Table = field(default_factory=Table)
     bills: Table = field(default_factory=Table)
     bill_payments: Table = field(default_factory=Table)
+    accounts: Table = field(default_factory=Table)
+    """The chart of accounts' records the API serves: bank accounts with their CurrentBalance (read-only here)."""
     summary: dict[str, Any] = field(default_factory=dict)
     ap_summary: dict[str, Any] = field(default_factory=dict)
     receiving: ReceivingLog = field(default_factory=ReceivingLog)
@@ -203,6 +205,7 @@ class QboState:
             "PurchaseOrder": self.purchase_orders,
             "Bill": self.bills,
             "BillPayment": self.bill_payments,
+            "Account": self.accounts,
         }[entity]
 
     def insert(self, entity: EntityKind, record: dict[str, Any]) -> dict[str, Any]:

@@ -69,6 +69,7 @@ def stack(kafka_bootstrap: str, redis_base_url: str, policy_dir: Path) -> Iterat
             "SEAMLINE_RETRY_MAX_ATTEMPTS": "6",
             "SEAMLINE_CONSUMER_SESSION_TIMEOUT_MS": "6000",
             "SEAMLINE_APPROVAL_POLICY_DIR": str(policy_dir),
+            "SEAMLINE_CONNECTORS_CASH_TENANTS_DIR": str(policy_dir),  # a test may write a tenant's cash file
         },
     )
     asyncio.run(reset_state(config, list(PIPELINES)))

@@ -281,3 +281,44 @@ def test_kill_9_of_approval_mid_write_records_the_bill_once(stack: Stack, seeded
     _assert_recorded_and_paid_once(stack, "2004")
     statuses = [a.status for a in run(_actions(stack, "2004"))]
     assert ActionStatus.UNCERTAIN not in statuses
+
+
+def test_above_the_last_tier_the_controller_then_the_owner_approve_before_the_bill_is_recorded(
+    stack: Stack, seeded_run: ApReport
+) -> None:
+    """A bill above 5,000 (demo-co: the controller, then the owner): the controller's approval from the link asks
+    the owner with a link of the owner's own; nothing is written to QuickBooks until the owner approves."""
+    bill = _bill(stack, "2007")
+    large = {k: v for k, v in bill.items() if k not in ("Id", "SyncToken", "MetaData", "LinkedTxn", "PrivateNote")}
+    large["DocNumber"] = "GF-CHAIN-1"
+    large["Line"] = [
+        {"Id": "1", "Amount": 6200.0, "Description": "Steel plate, rush order",
+         "DetailType": "AccountBasedExpenseLineDetail",
+         "AccountBasedExpenseLineDetail": {"AccountRef": {"value": "7"}}},
+    ]  # fmt: skip
+    created = httpx.post(f"{stack.config.sandbox_urls['qbo']}/_sandbox/bills", json=large).json()["Bill"]
+    bill_id = created["Id"]
+    _fire(stack, {"entities": [{"name": "Bill", "id": bill_id, "operation": "Create"}]})
+    first = _settled(stack, [bill_id]).requests[bill_id]
+    assert (first.route, first.approver_role, first.then) == (Route.HUMAN, "controller", ("owner",))
+    run(approve_from_link(first, "e2e: controller checked the rush order"))
+
+    def owners_request() -> ApprovalRequested | None:
+        asked = run(_requests_for(stack, bill_id))
+        return next((r for r in asked if r.approver_role == "owner"), None)
+
+    second = eventually(owners_request, timeout_s=60, what="the owner asked after the controller")
+    assert second.approved_by == ("sam.chen@demo-co.example",) and second.then == ()
+    assert [link.approver for link in second.links] == ["alex.rivera@demo-co.example"]
+    assert "Seamline" not in _bill(stack, bill_id).get("PrivateNote", ""), "nothing written after one approval"
+    run(approve_from_link(second, "e2e: owner agrees"))
+    eventually(lambda: _executed(stack, bill_id), timeout_s=60, what=f"bill {bill_id} recorded after the owner")
+    assert "alex.rivera@demo-co.example" in _bill(stack, bill_id)["PrivateNote"]
+
+
+async def _requests_for(stack: Stack, bill_id: str) -> list[ApprovalRequested]:
+    return [
+        Envelope[AP.approval_request].model_validate_json(r.value).payload  # type: ignore[name-defined]
+        async for r in read_topic(stack.config.kafka, AP.approval_requested)
+        if (r.key or b"").decode() == bill_id
+    ]

@@ -130,10 +130,12 @@ def test_a_pipeline_is_read_only_unless_the_policy_says_otherwise() -> None:
     assert route(_policy(rules).policy, FOLLOWUP, SEND, Decimal("5000.00")) == (Route.SHADOW, "ar_manager")
 
 
-def test_a_pipeline_missing_from_the_policy_executes_nothing(demo: LoadedPolicy) -> None:
-    assert demo.policy.for_pipeline("cash_planning").read_only is True
+def test_a_pipeline_missing_from_the_policy_executes_nothing() -> None:
+    rules = "  invoice_followup:\n    actions:\n      send_followup_email: {approver_role: ar_manager}\n"
+    policy = _policy(rules).policy
+    assert policy.for_pipeline("cash_planning").read_only is True
     for action in (*action_kinds(), *GuardedAction):
-        assert route(demo.policy, "cash_planning", action, Decimal("1.00")) == (Route.NEVER, None)
+        assert route(policy, "cash_planning", action, Decimal("1.00")) == (Route.NEVER, None)
 
 
 # --- requests ----------------------------------------------------------------------------------------
