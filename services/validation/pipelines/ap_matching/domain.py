@@ -11,9 +11,9 @@ import re
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Final
+from typing import Any, Final
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from contracts.ap_matching import (
     DOCUMENT_MARK,
@@ -29,7 +29,7 @@ from contracts.ap_matching import (
     ReceiptLine,
     Vendor,
 )
-from services.validation.money import MONEY_LIMIT
+from services.validation.qbo_records import Money, Number, QboRecord, QboRef
 from shared.errors import ContractInvalid
 
 PURCHASE_ORDER = "PurchaseOrder"
@@ -39,123 +39,95 @@ ACCOUNT_DETAIL = "AccountBasedExpenseLineDetail"
 _FREIGHT = re.compile(r"\b(freight|shipping|delivery)\b", re.IGNORECASE)
 
 
-def _number(value: Any) -> Any:
-    """A JSON number as the Decimal of its text; text, booleans and the rest are refused."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise ValueError("must be a JSON number")  # noqa: TRY004 - pydantic wants ValueError
-    return Decimal(str(value))
-
-
-def _money(value: Any) -> Any:
-    """An amount written to the cent (1478.0 becomes 1478.00, the same number); sub-cent digits are kept as sent."""
-    amount: Decimal = _number(value)
-    cents = amount.quantize(CENT) if amount.is_finite() and abs(amount) < MONEY_LIMIT else amount
-    return cents if cents == amount else amount
-
-
-CENT = Decimal("0.01")
-Number = Annotated[Decimal, BeforeValidator(_number), Field(allow_inf_nan=False, gt=-MONEY_LIMIT, lt=MONEY_LIMIT)]
-Money = Annotated[Decimal, BeforeValidator(_money), Field(allow_inf_nan=False, gt=-MONEY_LIMIT, lt=MONEY_LIMIT)]
-
-
-class _Qbo(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class _Ref(_Qbo):
-    value: str = Field(min_length=1)
-    name: str | None = None
-
-
-class _Email(_Qbo):
+class _Email(QboRecord):
     Address: str | None = None
 
 
-class _LinkedTxn(_Qbo):
+class _LinkedTxn(QboRecord):
     TxnId: str = Field(min_length=1)
     TxnType: str
     TxnLineId: str | None = None
 
 
-class _ItemDetail(_Qbo):
-    ItemRef: _Ref
+class _ItemDetail(QboRecord):
+    ItemRef: QboRef
     UnitPrice: Money | None = None
     Qty: Number | None = None
 
 
-class _AccountDetail(_Qbo):
-    AccountRef: _Ref
+class _AccountDetail(QboRecord):
+    AccountRef: QboRef
 
 
-class _Line(_Qbo):
+class _Line(QboRecord):
     Id: str = Field(min_length=1)
     Amount: Money
     Description: str | None = None
     DetailType: str
     ItemBasedExpenseLineDetail: _ItemDetail | None = None
     AccountBasedExpenseLineDetail: _AccountDetail | None = None
-    LinkedTxn: list[_LinkedTxn] = []
+    LinkedTxn: list[_LinkedTxn] = Field(default_factory=list)
 
     def po_link(self) -> _LinkedTxn | None:
         return next((t for t in self.LinkedTxn if t.TxnType == PURCHASE_ORDER), None)
 
 
-class _TaxDetail(_Qbo):
+class _TaxDetail(QboRecord):
     TotalTax: Money | None = None
 
 
-class QboBill(_Qbo):
+class QboBill(QboRecord):
     Id: str = Field(min_length=1)
     SyncToken: str
     DocNumber: str = Field(min_length=1)
     """Required: the vendor's invoice number is what duplicate detection keys on."""
     TxnDate: date
     DueDate: date | None = None
-    VendorRef: _Ref
-    CurrencyRef: _Ref | None = None
+    VendorRef: QboRef
+    CurrencyRef: QboRef | None = None
     TotalAmt: Money = Field(ge=0)
     Line: list[_Line] = Field(min_length=1)
-    LinkedTxn: list[_LinkedTxn] = []
+    LinkedTxn: list[_LinkedTxn] = Field(default_factory=list)
     TxnTaxDetail: _TaxDetail | None = None
     PrivateNote: str | None = None
 
 
-class QboOtherBill(_Qbo):
+class QboOtherBill(QboRecord):
     """Another bill of the vendor, read for what duplicates and cumulative billing need."""
 
     Id: str = Field(min_length=1)
     DocNumber: str = ""
     TxnDate: date
-    VendorRef: _Ref
+    VendorRef: QboRef
     TotalAmt: Money
-    Line: list[_Line] = []
-    LinkedTxn: list[_LinkedTxn] = []
+    Line: list[_Line] = Field(default_factory=list)
+    LinkedTxn: list[_LinkedTxn] = Field(default_factory=list)
 
 
-class QboPurchaseOrder(_Qbo):
+class QboPurchaseOrder(QboRecord):
     Id: str = Field(min_length=1)
     DocNumber: str = Field(min_length=1)
-    VendorRef: _Ref
-    CurrencyRef: _Ref | None = None
+    VendorRef: QboRef
+    CurrencyRef: QboRef | None = None
     TotalAmt: Money = Field(ge=0)
     POStatus: str = "Open"
-    Line: list[_Line] = []
+    Line: list[_Line] = Field(default_factory=list)
 
 
-class _BankDetail(_Qbo):
+class _BankDetail(QboRecord):
     BankAccountName: str | None = None
     BankBranchIdentifier: str = Field(min_length=1)
     BankAccountNumber: str = Field(min_length=1)
 
 
-class QboVendor(_Qbo):
+class QboVendor(QboRecord):
     Id: str = Field(min_length=1)
     DisplayName: str = Field(min_length=1)
     PrimaryEmailAddr: _Email | None = None
     VendorPaymentBankDetail: _BankDetail | None = None
 
 
-class QboReceipt(_Qbo):
+class QboReceipt(QboRecord):
     """One entry of the tenant's receiving log (not a QuickBooks entity)."""
 
     ReceiptId: str = Field(min_length=1)
@@ -165,7 +137,7 @@ class QboReceipt(_Qbo):
     ReceivedOn: date
 
 
-def _parse(model: type[_Qbo], data: Any, prefix: str) -> Any:
+def _parse(model: type[QboRecord], data: Any, prefix: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -174,7 +146,7 @@ def _parse(model: type[_Qbo], data: Any, prefix: str) -> Any:
         raise ContractInvalid(first["msg"], field=field) from None
 
 
-def _currency(ref: _Ref | None) -> str:
+def _currency(ref: QboRef | None) -> str:
     return ref.value if ref else "USD"
 
 

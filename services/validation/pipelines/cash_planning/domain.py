@@ -32,16 +32,11 @@ from contracts.cash_planning import (
     RiskPolicy,
 )
 from services.validation.money import MONEY_LIMIT
+from services.validation.qbo_records import Number, QboRecord, QboRef
 from shared.errors import ContractInvalid
 
 TENANT_FILE: Final = "cash_planning.yaml"
 DISPUTED: Final = "disputed"
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise ValueError("must be a JSON number")  # noqa: TRY004 - pydantic wants ValueError
-    return Decimal(str(value))
 
 
 def _quoted(value: Any) -> Any:
@@ -51,71 +46,61 @@ def _quoted(value: Any) -> Any:
     return Decimal(str(value))
 
 
-Number = Annotated[Decimal, BeforeValidator(_number), Field(allow_inf_nan=False, gt=-MONEY_LIMIT, lt=MONEY_LIMIT)]
 Quoted = Annotated[Decimal, BeforeValidator(_quoted), Field(allow_inf_nan=False, gt=-MONEY_LIMIT, lt=MONEY_LIMIT)]
 
 
-class _Qbo(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class _Ref(_Qbo):
-    value: str = Field(min_length=1)
-    name: str | None = None
-
-
-class _CustomField(_Qbo):
+class _CustomField(QboRecord):
     Name: str | None = None
     StringValue: str | None = None
 
 
-class QboAccount(_Qbo):
+class QboAccount(QboRecord):
     Id: str = Field(min_length=1)
     Name: str = Field(min_length=1)
     AccountType: str
     CurrentBalance: Number
-    CurrencyRef: _Ref | None = None
+    CurrencyRef: QboRef | None = None
     Active: bool = True
 
 
-class QboOpenInvoice(_Qbo):
+class QboOpenInvoice(QboRecord):
     Id: str = Field(min_length=1)
     DocNumber: str = Field(min_length=1)
-    CustomerRef: _Ref
+    CustomerRef: QboRef
     Balance: Number = Field(gt=0)
     DueDate: date
-    CurrencyRef: _Ref | None = None
-    CustomField: list[_CustomField] = []
+    CurrencyRef: QboRef | None = None
+    CustomField: list[_CustomField] = Field(default_factory=list)
 
 
-class QboPaidInvoice(_Qbo):
+class QboPaidInvoice(QboRecord):
     Id: str = Field(min_length=1)
-    CustomerRef: _Ref
+    CustomerRef: QboRef
     DueDate: date
 
 
-class _LinkedTxn(_Qbo):
+class _LinkedTxn(QboRecord):
     TxnId: str = Field(min_length=1)
     TxnType: str
 
 
-class _PaymentLine(_Qbo):
-    LinkedTxn: list[_LinkedTxn] = []
+class _PaymentLine(QboRecord):
+    LinkedTxn: list[_LinkedTxn] = Field(default_factory=list)
 
 
-class QboPayment(_Qbo):
+class QboPayment(QboRecord):
     Id: str = Field(min_length=1)
     TxnDate: date
-    Line: list[_PaymentLine] = []
+    Line: list[_PaymentLine] = Field(default_factory=list)
 
 
-class QboOpenBill(_Qbo):
+class QboOpenBill(QboRecord):
     Id: str = Field(min_length=1)
     DocNumber: str | None = None
-    VendorRef: _Ref
+    VendorRef: QboRef
     Balance: Number = Field(gt=0)
     DueDate: date
-    CurrencyRef: _Ref | None = None
+    CurrencyRef: QboRef | None = None
 
 
 class _File(BaseModel):
@@ -167,10 +152,10 @@ class TenantCashFile(_File):
     history_days: int = Field(default=365, ge=1)
     buffer: _Buffer
     risk: RiskPolicy = RiskPolicy()
-    payroll: list[_Payroll] = []
-    recurring: list[_Recurring] = []
-    planned: list[_Planned] = []
-    holidays: list[date] = []
+    payroll: list[_Payroll] = Field(default_factory=list)
+    recurring: list[_Recurring] = Field(default_factory=list)
+    planned: list[_Planned] = Field(default_factory=list)
+    holidays: list[date] = Field(default_factory=list)
     rates: dict[str, Quoted] = {}
     credit_line: Quoted | None = None
 
@@ -221,7 +206,7 @@ def _paid_on(raw_payments: list[dict[str, Any]]) -> dict[str, date]:
     return paid
 
 
-def _currency(ref: _Ref | None, home: str) -> str:
+def _currency(ref: QboRef | None, home: str) -> str:
     return ref.value if ref else home
 
 
