@@ -290,7 +290,7 @@ def test_above_the_last_tier_the_controller_then_the_owner_approve_before_the_bi
     the owner with a link of the owner's own; nothing is written to QuickBooks until the owner approves."""
     bill = _bill(stack, "2007")
     large = {k: v for k, v in bill.items() if k not in ("Id", "SyncToken", "MetaData", "LinkedTxn", "PrivateNote")}
-    large["DocNumber"] = "GF-CHAIN-1"
+    large |= {"DocNumber": "GF-CHAIN-1", "TotalAmt": 6200.0, "Balance": 6200.0}  # the insert keeps them as given
     large["Line"] = [
         {"Id": "1", "Amount": 6200.0, "Description": "Steel plate, rush order",
          "DetailType": "AccountBasedExpenseLineDetail",
