@@ -28,7 +28,7 @@ def wants_bill_tool(body: dict[str, Any]) -> bool:
     return isinstance(choice, dict) and choice.get("type") == "tool" and choice.get("name") == BILL_TOOL_NAME
 
 
-def _last_user_text(body: dict[str, Any]) -> str:
+def last_user_text(body: dict[str, Any]) -> str:
     turns = [m for m in body.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user"]
     content = turns[-1].get("content") if turns else None
     if isinstance(content, str):
@@ -40,7 +40,7 @@ def bill_reply(body: dict[str, Any], wrong_amount: bool) -> tuple[list[dict[str,
     """(content blocks, output characters) of the answer."""
     if BILL_TOOL_NAME not in {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}:
         raise BillRequestError(f"tool_choice.name: Tool '{BILL_TOOL_NAME}' not found in tools")
-    match = _FACTS.search(_last_user_text(body))
+    match = _FACTS.search(last_user_text(body))
     if match is None:
         raise BillRequestError("sandbox: the last user message has no <facts> block")
     try:

@@ -13,7 +13,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from infra.sandboxes.anthropic_bill import BillRequestError
+from infra.sandboxes.anthropic_bill import BillRequestError, last_user_text
 from services.reasoning.pipelines.cash_planning.adapters import TOOL
 
 CASH_TOOL_NAME = str(TOOL["name"])
@@ -23,14 +23,6 @@ _FACTS = re.compile(r"<facts>(.*)</facts>", re.DOTALL)
 def wants_cash_tool(body: dict[str, Any]) -> bool:
     choice = body.get("tool_choice") or {}
     return isinstance(choice, dict) and choice.get("type") == "tool" and choice.get("name") == CASH_TOOL_NAME
-
-
-def _last_user_text(body: dict[str, Any]) -> str:
-    turns = [m for m in body.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user"]
-    content = turns[-1].get("content") if turns else None
-    if isinstance(content, str):
-        return content
-    return "".join(b.get("text", "") for b in content or [] if isinstance(b, dict))
 
 
 def _summary(facts: dict[str, Any], wrong_amount: bool) -> str:
@@ -68,7 +60,7 @@ def cash_reply(body: dict[str, Any], wrong_amount: bool) -> tuple[list[dict[str,
     """(content blocks, output characters) of the answer."""
     if CASH_TOOL_NAME not in {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}:
         raise BillRequestError(f"tool_choice.name: Tool '{CASH_TOOL_NAME}' not found in tools")
-    match = _FACTS.search(_last_user_text(body))
+    match = _FACTS.search(last_user_text(body))
     if match is None:
         raise BillRequestError("sandbox: the last user message has no <facts> block")
     try:

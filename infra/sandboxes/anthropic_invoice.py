@@ -11,7 +11,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from infra.sandboxes.anthropic_bill import BillRequestError, _last_user_text
+from infra.sandboxes.anthropic_bill import BillRequestError, last_user_text
 from services.reasoning.pipelines.ap_matching.invoice_patterns import read_candidates
 from services.reasoning.pipelines.ap_matching.invoice_reading import TOOL_NAME
 
@@ -36,7 +36,7 @@ def invoice_reply(body: dict[str, Any], wrong_amount: bool) -> tuple[list[dict[s
     """(content blocks, output characters) of the answer."""
     if TOOL_NAME not in {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}:
         raise BillRequestError(f"tool_choice.name: Tool '{TOOL_NAME}' not found in tools")
-    match = _DOCUMENT.search(_last_user_text(body))
+    match = _DOCUMENT.search(last_user_text(body))
     if match is None:
         raise BillRequestError("sandbox: the last user message has no <document> block")
     answer = _without_offsets(read_candidates(match.group(1)))
